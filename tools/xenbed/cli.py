@@ -1,0 +1,112 @@
+"""Command line: xenbed setup | build | run | test | patches | qemu."""
+
+import argparse
+import os
+import sys
+
+from . import deps, qemu
+from .common import XenbedError, die
+
+
+def cmd_setup(args):
+    deps.setup(check_only=args.check)
+    return 0
+
+
+def cmd_build(args):
+    deps.setup()
+    build_all(args.jobs)
+    return 0
+
+
+def build_all(jobs=None):
+    from . import libs
+    qemu.build(jobs)
+    libs.build()
+
+
+def cmd_run(args):
+    from . import runjob
+    deps.setup()
+    build_all()
+    return runjob.main(args)
+
+
+def cmd_test(args):
+    from . import testrun
+    deps.setup()
+    build_all()
+    return testrun.main(args)
+
+
+def cmd_patches(args):
+    from . import patchq
+    if args.action == "edit":
+        patchq.edit()
+    else:
+        patchq.export()
+    return 0
+
+
+def cmd_qemu(args):
+    binary = qemu.BINARY
+    if not binary.exists():
+        raise XenbedError("QEMU is not built yet: run xenbed build")
+    argv = [str(binary)]
+    for d in qemu.FIRMWARE_DIRS:
+        argv += ["-L", d]
+    os.execv(argv[0], argv + args.qemu_args)
+
+
+def parser():
+    p = argparse.ArgumentParser(
+        prog="xenbed",
+        description="Xen paravirtual interfaces for unmodified Linux guests "
+                    "in QEMU's Xen emulation, under KVM or TCG.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("setup", help="install build and test dependencies "
+                       "(Debian 12, as root)")
+    s.add_argument("--check", action="store_true",
+                   help="only report what is missing")
+    s.set_defaults(func=cmd_setup)
+
+    s = sub.add_parser("build", help="build the patched QEMU and xenbed's "
+                       "libraries")
+    s.add_argument("-j", "--jobs", type=int, help="parallel build jobs")
+    s.set_defaults(func=cmd_build)
+
+    s = sub.add_parser("run", help="boot a kernel under the built QEMU and "
+                       "report what the guest saw")
+    from . import runjob
+    runjob.add_arguments(s)
+    s.set_defaults(func=cmd_run)
+
+    s = sub.add_parser("test", help="run every test suite; ends with "
+                       "'N passed, N failed'")
+    s.add_argument("--suite", choices=["all", "unit", "guest"], default="all")
+    s.add_argument("-k", dest="keyword", help="pytest -k expression for "
+                   "the guest suite")
+    s.set_defaults(func=cmd_test)
+
+    s = sub.add_parser("patches", help="edit the QEMU patch queue as a git "
+                       "tree, and export it back")
+    s.add_argument("action", choices=["edit", "export"])
+    s.set_defaults(func=cmd_patches)
+
+    s = sub.add_parser("qemu", help="run the built qemu-system-x86_64 with "
+                       "firmware paths set")
+    s.add_argument("qemu_args", nargs=argparse.REMAINDER)
+    s.set_defaults(func=cmd_qemu)
+    return p
+
+
+def main(argv):
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except XenbedError as e:
+        die(e)
+    except KeyboardInterrupt:
+        print("xenbed: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,209 @@
+"""The pinned QEMU: extract, apply qemu-patches/, configure, build.
+
+Layout under build/qemu/:
+  src/    the patched tree; src/xenbed is a symlink to this checkout
+  build/  QEMU's build directory (ninja, ccache)
+  stamps  what src/ and build/ were made from, to redo only what changed
+"""
+
+import filecmp
+import hashlib
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from . import inputs
+from .common import (BUILD, REPO, SYSTEM_PYTHON, XenbedError, git_revision,
+                     log, read_stamp, run, write_stamp)
+
+QEMU_DIR = BUILD / "qemu"
+SRC = QEMU_DIR / "src"
+OBJ = QEMU_DIR / "build"
+PATCHES = REPO / "qemu-patches"
+BINARY = OBJ / "qemu-system-x86_64"
+FIRMWARE_DIRS = ["/usr/share/seabios", "/usr/share/qemu"]
+
+CONFIGURE_ARGS = [
+    "--target-list=x86_64-softmmu",
+    "--without-default-features",
+    "--enable-system",
+    "--enable-kvm",
+    "--enable-tcg",
+    "--enable-slirp",
+    "--enable-pixman",
+    "--disable-docs",
+    "--disable-download",
+    "--disable-install-blobs",
+    "--disable-werror",
+    f"--python={SYSTEM_PYTHON}",
+]
+
+
+def tarball():
+    """The QEMU source tarball: XENBED_QEMU_TARBALL, or the pinned +ds one."""
+    override = os.environ.get("XENBED_QEMU_TARBALL")
+    if override:
+        path = Path(override)
+        if not path.is_file():
+            raise XenbedError(f"XENBED_QEMU_TARBALL={override}: no such file")
+        return path
+    return inputs.find(inputs.QEMU_DEBIAN_TARBALL)
+
+
+def series():
+    """Patch files in application order, from qemu-patches/series."""
+    series_file = PATCHES / "series"
+    names = [line.strip() for line in series_file.read_text().splitlines()
+             if line.strip() and not line.startswith("#")]
+    paths = [PATCHES / n for n in names]
+    for p in paths:
+        if not p.is_file():
+            raise XenbedError(f"qemu-patches/series names {p.name}, "
+                              "which does not exist")
+    return paths
+
+
+def source_key(tar, patches):
+    digest = hashlib.sha256()
+    st = tar.stat()
+    digest.update(f"{tar.resolve()}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+    for p in patches:
+        digest.update(p.name.encode() + b"\n" + p.read_bytes())
+    return digest.hexdigest()
+
+
+def extract(tar, dest):
+    """Unpack tar into dest (its single top directory stripped)."""
+    log(f"extracting {tar}")
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    proc = subprocess.run(["tar", "--no-same-owner", "--strip-components=1",
+                           "-xf", str(tar), "-C", str(dest)],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True)
+    if proc.returncode != 0:
+        raise XenbedError(f"{tar}: cannot be extracted:\n{proc.stdout.rstrip()}")
+    version_file = dest / "VERSION"
+    version = version_file.read_text().strip() if version_file.exists() else None
+    if version != inputs.QEMU_VERSION:
+        raise XenbedError(f"{tar}: is not QEMU {inputs.QEMU_VERSION} "
+                          f"(VERSION says {version or 'nothing'})")
+
+
+def apply_series(tree, patches):
+    # The ceiling keeps git from treating the enclosing xenbed checkout as
+    # the repository the patch applies to.
+    env = {"GIT_CEILING_DIRECTORIES": str(tree.parent)}
+    for p in patches:
+        proc = subprocess.run(["git", "apply", "--whitespace=nowarn", str(p)],
+                              cwd=tree, env={**os.environ, **env},
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True)
+        if proc.returncode != 0:
+            raise XenbedError(f"patch {p.name} does not apply to QEMU "
+                              f"{inputs.QEMU_VERSION}:\n{proc.stdout.rstrip()}")
+        log(f"applied {p.name}")
+
+
+def sync_tree(new, old):
+    """Make `old` equal to `new`, touching only files whose content changed,
+    so that ninja rebuilds only what a changed series really changed."""
+    changed = 0
+    for dirpath, dirnames, filenames in os.walk(new):
+        rel = Path(dirpath).relative_to(new)
+        target_dir = old / rel
+        target_dir.mkdir(parents=True, exist_ok=True)
+        for name in filenames:
+            src, dst = Path(dirpath) / name, target_dir / name
+            if src.is_symlink() or dst.is_symlink() or not dst.exists() or \
+               not filecmp.cmp(src, dst, shallow=False):
+                if dst.is_symlink() or dst.exists():
+                    dst.unlink()
+                shutil.copy2(src, dst, follow_symlinks=False)
+                changed += 1
+    for dirpath, dirnames, filenames in os.walk(old, topdown=False):
+        rel = Path(dirpath).relative_to(old)
+        if rel.parts and rel.parts[0] == "xenbed":
+            continue
+        for name in filenames + dirnames:
+            path = Path(dirpath) / name
+            if rel == Path(".") and name == "xenbed":
+                continue
+            if not (new / rel / name).exists() and not (new / rel / name).is_symlink():
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path)
+                else:
+                    path.unlink()
+                changed += 1
+    return changed
+
+
+def prepare_source():
+    """Extract and patch QEMU into build/qemu/src when inputs changed."""
+    tar = tarball()
+    patches = series()
+    key = source_key(tar, patches)
+    stamp = QEMU_DIR / "source.stamp"
+    if read_stamp(stamp) != key or not (SRC / "VERSION").exists():
+        staging = QEMU_DIR / "src.new"
+        extract(tar, staging)
+        apply_series(staging, patches)
+        if SRC.exists():
+            n = sync_tree(staging, SRC)
+            shutil.rmtree(staging)
+            log(f"QEMU source updated ({n} files changed)")
+        else:
+            staging.rename(SRC)
+        write_stamp(stamp, key)
+    link = SRC / "xenbed"
+    if not link.is_symlink() or Path(os.readlink(link)) != REPO:
+        if link.is_symlink() or link.exists():
+            link.unlink()
+        link.symlink_to(REPO)
+    return SRC
+
+
+def pkgversion():
+    return f"xenbed-{git_revision()}"
+
+
+def meson_in_venv():
+    return OBJ / "pyvenv" / "bin" / "meson"
+
+
+def configure():
+    """Run QEMU's configure when its options changed; only update the
+    version string (cheap meson reconfigure) when just the revision did."""
+    args = CONFIGURE_ARGS + [f"--cc=ccache {os.environ.get('CC', 'cc')}"]
+    key = "\n".join(args)
+    stamp = QEMU_DIR / "configure.stamp"
+    OBJ.mkdir(parents=True, exist_ok=True)
+    if read_stamp(stamp) != key or not (OBJ / "build.ninja").exists():
+        run([SRC / "configure", *args, f"--with-pkgversion={pkgversion()}"],
+            cwd=OBJ)
+        write_stamp(stamp, key)
+        write_stamp(QEMU_DIR / "pkgversion.stamp", pkgversion())
+    elif read_stamp(QEMU_DIR / "pkgversion.stamp") != pkgversion():
+        run([meson_in_venv(), "configure", f"-Dpkgversion={pkgversion()}"],
+            cwd=OBJ, quiet=True)
+        write_stamp(QEMU_DIR / "pkgversion.stamp", pkgversion())
+
+
+def build(jobs=None):
+    prepare_source()
+    configure()
+    cmd = ["ninja", "-C", OBJ]
+    if jobs:
+        cmd += ["-j", str(jobs)]
+    run(cmd + ["qemu-system-x86_64"])
+    version = subprocess.run([BINARY, "--version"], stdout=subprocess.PIPE,
+                             text=True).stdout.splitlines()[0]
+    log(f"built {BINARY}: {version}")
+    return BINARY
+
+
+def qemu_python_path():
+    """QEMU's own python packages (qemu.qmp, qemu.machine) from the tree."""
+    return SRC / "python"
