@@ -1,0 +1,37 @@
+"""Fixtures shared by the pytest suites (tests/tool, tests/guest)."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tools"))
+
+from xenbed import guest, inputs, kernel, qemu  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def qemu_binary():
+    if not qemu.BINARY.exists():
+        pytest.fail(f"{qemu.BINARY} missing: run `xenbed build` first")
+    return qemu.BINARY
+
+
+@pytest.fixture(scope="session")
+def accel():
+    """TCG unless KVM is usable: the guest suites must pass on both."""
+    return guest.accelerator("auto")
+
+
+def pinned_kernel(version):
+    """Extracted pinned Debian kernel; fails (not skips) when it is missing."""
+    try:
+        return kernel.resolve(version)
+    except Exception as e:  # XenbedError names the file and its source
+        pytest.fail(str(e))
+
+
+@pytest.fixture(scope="session", params=sorted(inputs.KERNEL_DEBS))
+def debian_kernel(request):
+    return pinned_kernel(request.param)

@@ -1,0 +1,36 @@
+"""The built QEMU is 10.0.13 with the series applied and hw/ linked in."""
+
+import subprocess
+
+from qemu.machine import QEMUMachine
+
+from xenbed import qemu
+from xenbed.common import git_revision
+
+
+def test_version_names_xenbed_revision(qemu_binary):
+    out = subprocess.run([str(qemu_binary), "--version"], check=True,
+                         stdout=subprocess.PIPE, text=True).stdout
+    first = out.splitlines()[0]
+    assert first.startswith("QEMU emulator version 10.0.13 ("), first
+    assert f"(xenbed-{git_revision()})" in first, first
+
+
+def test_series_is_applied(qemu_binary):
+    top = (qemu.SRC / "meson.build").read_text()
+    assert "subdir('xenbed/hw')" in top
+    assert (qemu.SRC / "xenbed" / "hw" / "meson.build").exists()
+
+
+def test_hw_object_reports_revision(qemu_binary, tmp_path):
+    vm = QEMUMachine(str(qemu_binary), base_temp_dir=str(tmp_path),
+                     args=["-machine", "none", "-nodefaults",
+                           "-object", "xenbed-info,id=xb"])
+    vm.launch()
+    try:
+        revision = vm.cmd("qom-get", path="/objects/xb", property="revision")
+        types = [t["name"] for t in vm.cmd("qom-list-types")]
+    finally:
+        vm.shutdown()
+    assert revision == f"xenbed-{git_revision()}"
+    assert "xenbed-info" in types

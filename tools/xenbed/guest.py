@@ -1,0 +1,205 @@
+"""Boot a guest under the built QEMU and collect what it reports.
+
+The guest init (tests/guest/init) prints `XENBED-INIT <release>` once it
+runs, `XENBED-RESULT <key> <value>` for each finding of the test script and
+`XENBED-DONE rc=<n>` at the end, then powers off.  Networking is slirp with
+restrict=on; the guest reaches the host only through guestfwd to 127.0.0.1.
+"""
+
+import hashlib
+import http.server
+import os
+import subprocess
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import qemu
+from .common import XenbedError
+
+BLOB_GUEST_ADDR = "10.0.2.100"
+BLOB_GUEST_PORT = 80
+
+
+def kvm_usable():
+    return os.access("/dev/kvm", os.R_OK | os.W_OK)
+
+
+def accelerator(choice="auto"):
+    if choice == "auto":
+        return "kvm" if kvm_usable() else "tcg"
+    if choice == "kvm" and not kvm_usable():
+        raise XenbedError("--accel kvm: /dev/kvm is missing or not usable")
+    return choice
+
+
+class GuestError(XenbedError):
+    def __init__(self, message, console):
+        tail = "\n".join("  | " + line for line in list(console)[-25:])
+        super().__init__(f"{message}\n  last console lines:\n{tail}")
+        self.console = console
+
+
+@dataclass
+class GuestResult:
+    release: str
+    exit_code: int
+    results: dict
+    console: list
+    seconds: float
+    argv: list = field(default_factory=list)
+
+    def result(self, key):
+        if key not in self.results:
+            raise AssertionError(f"guest did not report '{key}'; it reported "
+                                 f"{sorted(self.results)}")
+        return self.results[key]
+
+
+class BlobServer:
+    """An HTTP server on 127.0.0.1 serving one random blob at /blob."""
+
+    def __init__(self, size):
+        self.data = os.urandom(size)
+        self.sha256 = hashlib.sha256(self.data).hexdigest()
+        data = self.data
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.0"
+            timeout = 120
+
+            def do_GET(self):
+                if self.path != "/blob":
+                    self.send_error(404)
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "application/octet-stream")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever,
+                                       daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def guestfwd(self):
+        return (f"guestfwd=tcp:{BLOB_GUEST_ADDR}:{BLOB_GUEST_PORT}"
+                f"-tcp:127.0.0.1:{self.port}")
+
+    @property
+    def url(self):
+        return f"http://{BLOB_GUEST_ADDR}:{BLOB_GUEST_PORT}/blob"
+
+
+def user_netdev(netdev_id="net0", forwards=()):
+    """slirp that cannot reach anything but the given forwards."""
+    return ",".join(["user", f"id={netdev_id}", "restrict=on", *forwards])
+
+
+def qemu_argv(kernel_image, initrd, append="", smp=2, memory="512M",
+              accel="tcg", machine="pc", devices=(), extra=()):
+    argv = [str(qemu.BINARY)]
+    for d in qemu.FIRMWARE_DIRS:
+        argv += ["-L", d]
+    argv += ["-M", machine, "-accel", accel, "-smp", str(smp), "-m", memory,
+             "-nodefaults", "-no-user-config", "-display", "none",
+             "-vga", "none", "-serial", "stdio", "-no-reboot",
+             "-kernel", str(kernel_image), "-initrd", str(initrd),
+             "-append", " ".join(filter(None, ["console=ttyS0", "panic=-1",
+                                               append]))]
+    for dev in devices:
+        argv += list(dev)
+    return argv + list(extra)
+
+
+def boot(argv, timeout=120):
+    """Run QEMU until the guest powers off; parse its XENBED- lines."""
+    if not Path(argv[0]).exists():
+        raise XenbedError(f"{argv[0]} does not exist: run xenbed build")
+    start = time.monotonic()
+    console = deque(maxlen=2000)
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    reader = threading.Thread(target=_read_console,
+                              args=(proc.stdout, console), daemon=True)
+    reader.start()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        reader.join(5)
+        raise GuestError(_timeout_reason(console, timeout), console)
+    reader.join(5)
+    return _parse(console, proc.returncode, time.monotonic() - start, argv)
+
+
+def _read_console(stream, console):
+    for raw in iter(stream.readline, b""):
+        console.append(raw.decode("utf-8", "replace").rstrip("\r\n"))
+
+
+def _timeout_reason(console, timeout):
+    lines = list(console)
+    if not any(line.startswith("XENBED-INIT") for line in lines):
+        return f"guest did not reach init within {timeout} s"
+    return f"guest reached init but did not finish its test within {timeout} s"
+
+
+def _parse(console, returncode, seconds, argv):
+    lines = list(console)
+    release, exit_code, results = None, None, {}
+    for line in lines:
+        if line.startswith("XENBED-INIT "):
+            release = line.split(" ", 1)[1].strip()
+        elif line.startswith("XENBED-RESULT "):
+            parts = line.split(" ", 2)
+            results[parts[1]] = parts[2].strip() if len(parts) > 2 else ""
+        elif line.startswith("XENBED-DONE rc="):
+            exit_code = int(line.split("=", 1)[1])
+    if release is None:
+        raise GuestError(f"QEMU exited ({returncode}) before the guest "
+                         "reached init", console)
+    if exit_code is None:
+        raise GuestError(f"QEMU exited ({returncode}) before the guest test "
+                         "finished", console)
+    return GuestResult(release=release, exit_code=exit_code, results=results,
+                       console=lines, seconds=seconds, argv=argv)
+
+
+# Guest-side shell snippets shared by tests and `xenbed run`.
+NET_SETUP = """
+nic=$(ls /sys/class/net | grep -v '^lo$' | head -n 1)
+[ -n "$nic" ] || { echo "XENBED-RESULT error no-nic"; exit 1; }
+echo "XENBED-RESULT nic $nic"
+echo "XENBED-RESULT nic-driver $(basename $(readlink /sys/class/net/$nic/device/driver))"
+ip link set "$nic" up
+ip addr add 10.0.2.15/24 dev "$nic"
+ip route add default via 10.0.2.2
+"""
+
+
+def download_script(url):
+    return NET_SETUP + f"""
+start=$(cut -d' ' -f1 /proc/uptime)
+wget -q -O /tmp/blob {url}
+end=$(cut -d' ' -f1 /proc/uptime)
+echo "XENBED-RESULT blob-bytes $(wc -c < /tmp/blob)"
+echo "XENBED-RESULT blob-sha256 $(sha256sum /tmp/blob | cut -d' ' -f1)"
+echo "XENBED-RESULT blob-seconds $(awk "BEGIN {{ print $end - $start }}")"
+"""

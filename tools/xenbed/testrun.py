@@ -1,0 +1,97 @@
+"""`xenbed test`: every suite, one closing line 'N passed, N failed'."""
+
+import json
+import os
+import re
+import subprocess
+import xml.etree.ElementTree as ET
+
+from . import libs, qemu
+from .common import BUILD, REPO, SYSTEM_PYTHON, log
+
+TAP_LINE = re.compile(r"^(not ok|ok)\b.*?(#\s*SKIP)?", re.IGNORECASE)
+PYTEST_DIRS = {"tool": REPO / "tests" / "tool", "guest": REPO / "tests" / "guest"}
+
+
+class Tally:
+    def __init__(self):
+        self.passed = self.failed = self.skipped = 0
+
+    def add(self, other):
+        self.passed += other.passed
+        self.failed += other.failed
+        self.skipped += other.skipped
+
+    def line(self):
+        text = f"{self.passed} passed, {self.failed} failed"
+        return text + (f", {self.skipped} skipped" if self.skipped else "")
+
+
+def unit_suite():
+    """meson test; counts the TAP subtests of every unit-test binary."""
+    tally = Tally()
+    proc = subprocess.run(["meson", "test", "-C", str(libs.LIBS),
+                           "--print-errorlogs", "--suite", "unit"])
+    log_file = libs.LIBS / "meson-logs" / "testlog.json"
+    for line in log_file.read_text().splitlines():
+        entry = json.loads(line)
+        failed_before = tally.failed
+        for out in (entry.get("stdout") or "").splitlines():
+            m = TAP_LINE.match(out)
+            if not m:
+                continue
+            if m.group(1).lower() == "not ok":
+                tally.failed += 1
+            elif m.group(2):
+                tally.skipped += 1
+            else:
+                tally.passed += 1
+        # A crash ends the TAP stream early: count the binary as failed.
+        if entry.get("result") not in ("OK", "SKIP") and \
+           tally.failed == failed_before:
+            tally.failed += 1
+    if proc.returncode != 0 and tally.failed == 0:
+        tally.failed += 1
+    log(f"unit: {tally.line()}")
+    return tally
+
+
+def pytest_suite(name, keyword=None):
+    tally = Tally()
+    junit = BUILD / "test-results" / f"{name}.xml"
+    junit.parent.mkdir(parents=True, exist_ok=True)
+    if junit.exists():
+        junit.unlink()
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(REPO / "tools"), str(qemu.qemu_python_path())] +
+        ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
+    cmd = [SYSTEM_PYTHON, "-m", "pytest", "-rA", "-p", "no:cacheprovider",
+           f"--junitxml={junit}", str(PYTEST_DIRS[name])]
+    if keyword:
+        cmd += ["-k", keyword]
+    proc = subprocess.run(cmd, env=env, cwd=REPO)
+    if junit.exists():
+        for suite in ET.parse(junit).getroot().iter("testsuite"):
+            total = int(suite.get("tests", 0))
+            failed = int(suite.get("failures", 0)) + int(suite.get("errors", 0))
+            skipped = int(suite.get("skipped", 0))
+            tally.failed += failed
+            tally.skipped += skipped
+            tally.passed += total - failed - skipped
+    # Exit 5 is "no tests collected" (e.g. a -k that matched none).
+    if proc.returncode not in (0, 5) and tally.failed == 0:
+        tally.failed += 1
+    log(f"{name}: {tally.line()}")
+    return tally
+
+
+def main(args):
+    total = Tally()
+    if args.suite in ("all", "unit") and not args.keyword:
+        total.add(unit_suite())
+    for name in PYTEST_DIRS:
+        if args.suite in ("all", name):
+            total.add(pytest_suite(name, args.keyword))
+    print(total.line(), flush=True)
+    return 1 if total.failed or not (total.passed or total.failed) else 0
