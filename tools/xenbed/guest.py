@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import qemu
-from .common import XenbedError
+from .common import BUILD, XenbedError, log, read_stamp, write_stamp
 
 BLOB_GUEST_ADDR = "10.0.2.100"
 BLOB_GUEST_PORT = 80
@@ -28,11 +28,39 @@ def kvm_usable():
 
 
 def accelerator(choice="auto"):
+    """'kvm' or 'tcg'.  auto (or $XENBED_ACCEL) picks KVM only when
+    /dev/kvm exists and a probe boot under it works: some sandboxes expose
+    a /dev/kvm that cannot run a Linux guest."""
+    choice = os.environ.get("XENBED_ACCEL", choice) if choice == "auto" \
+        else choice
     if choice == "auto":
-        return "kvm" if kvm_usable() else "tcg"
+        return "kvm" if kvm_usable() and kvm_probe() else "tcg"
     if choice == "kvm" and not kvm_usable():
         raise XenbedError("--accel kvm: /dev/kvm is missing or not usable")
+    if choice not in ("kvm", "tcg"):
+        raise XenbedError(f"accelerator {choice}: use kvm, tcg or auto")
     return choice
+
+
+def kvm_probe():
+    """Boot the default kernel to init under KVM once per QEMU binary."""
+    from . import kernel
+    stamp = BUILD / "stamps" / "kvm-probe"
+    key = f"{os.uname().release}:{qemu.BINARY.stat().st_mtime_ns}"
+    cached = read_stamp(stamp)
+    if cached and cached.startswith(key + "="):
+        return cached.endswith("=yes")
+    kern = kernel.resolve()
+    initrd = kernel.build_initramfs(kern, [], "", name="kvm-probe")
+    try:
+        boot(qemu_argv(kern.image, initrd, smp=1, accel="kvm"), timeout=60)
+        works = True
+    except XenbedError as e:
+        log("/dev/kvm is present but a probe boot under KVM failed "
+            f"({str(e).splitlines()[0]}); using TCG")
+        works = False
+    write_stamp(stamp, f"{key}={'yes' if works else 'no'}")
+    return works
 
 
 class GuestError(XenbedError):
@@ -127,31 +155,43 @@ def qemu_argv(kernel_image, initrd, append="", smp=2, memory="512M",
     return argv + list(extra)
 
 
+# QEMU output after which the guest will never get anywhere.
+FATAL_OUTPUT = ("KVM internal error", "emulation failure")
+
+
 def boot(argv, timeout=120):
     """Run QEMU until the guest powers off; parse its XENBED- lines."""
     if not Path(argv[0]).exists():
         raise XenbedError(f"{argv[0]} does not exist: run xenbed build")
     start = time.monotonic()
     console = deque(maxlen=2000)
+    fatal = threading.Event()
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     reader = threading.Thread(target=_read_console,
-                              args=(proc.stdout, console), daemon=True)
+                              args=(proc.stdout, console, fatal), daemon=True)
     reader.start()
-    try:
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-        reader.join(5)
-        raise GuestError(_timeout_reason(console, timeout), console)
+    deadline = start + timeout
+    while proc.poll() is None:
+        if fatal.is_set() or time.monotonic() > deadline:
+            proc.kill()
+            proc.wait()
+            reader.join(5)
+            if fatal.is_set():
+                raise GuestError("QEMU stopped the guest with a fatal error",
+                                 console)
+            raise GuestError(_timeout_reason(console, timeout), console)
+        fatal.wait(0.1)
     reader.join(5)
     return _parse(console, proc.returncode, time.monotonic() - start, argv)
 
 
-def _read_console(stream, console):
+def _read_console(stream, console, fatal):
     for raw in iter(stream.readline, b""):
-        console.append(raw.decode("utf-8", "replace").rstrip("\r\n"))
+        line = raw.decode("utf-8", "replace").rstrip("\r\n")
+        console.append(line)
+        if line.startswith(FATAL_OUTPUT):
+            fatal.set()
 
 
 def _timeout_reason(console, timeout):
