@@ -1,16 +1,17 @@
 /*
  * xenbed-info: names the xenbed build a QEMU binary came from.
  *
- * `-object xenbed-info,id=x` then `qom-get /objects/x revision` lets a test
- * or a user check that the running binary carries xenbed's device models
- * and which revision of them.
+ * `-device xenbed-info,id=x` then `qom-get /machine/peripheral/x revision`
+ * lets a test or a user check that the running binary carries xenbed's
+ * device models and which revision of them.  A bus-less device, as
+ * user-creatable objects need an entry in QEMU's QAPI schema.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
 #include "qemu/osdep.h"
 #include "qom/object.h"
-#include "qom/object_interfaces.h"
+#include "hw/qdev-core.h"
 #include "qemu-version.h"
 
 #define TYPE_XENBED_INFO "xenbed-info"
@@ -22,6 +23,11 @@ static char *xenbed_info_get_revision(Object *obj, Error **errp)
 
 static void xenbed_info_class_init(ObjectClass *oc, void *data)
 {
+    DeviceClass *dc = DEVICE_CLASS(oc);
+
+    dc->desc = "xenbed build information";
+    dc->user_creatable = true;
+    set_bit(DEVICE_CATEGORY_MISC, dc->categories);
     object_class_property_add_str(oc, "revision",
                                   xenbed_info_get_revision, NULL);
     object_class_property_set_description(oc, "revision",
@@ -30,12 +36,9 @@ static void xenbed_info_class_init(ObjectClass *oc, void *data)
 
 static const TypeInfo xenbed_info_type = {
     .name = TYPE_XENBED_INFO,
-    .parent = TYPE_OBJECT,
+    .parent = TYPE_DEVICE,
+    .instance_size = sizeof(DeviceState),
     .class_init = xenbed_info_class_init,
-    .interfaces = (InterfaceInfo[]) {
-        { TYPE_USER_CREATABLE },
-        { }
-    },
 };
 
 static void xenbed_info_register_types(void)

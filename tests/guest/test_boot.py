@@ -12,7 +12,7 @@ BLOB_SIZE = 8 << 20
 def boot_with_download(kern, accel, smp=2):
     with guest.BlobServer(BLOB_SIZE) as server:
         initrd = kernel.build_initramfs(
-            kern, ["virtio_net"],
+            kern, guest.NIC_MODULES["virtio-net-pci"],
             guest.download_script(server.url) + """
 echo "XENBED-RESULT cpus-online $(cat /sys/devices/system/cpu/online)"
 echo "XENBED-RESULT nproc $(nproc)"

@@ -25,10 +25,10 @@ def test_series_is_applied(qemu_binary):
 def test_hw_object_reports_revision(qemu_binary, tmp_path):
     vm = QEMUMachine(str(qemu_binary), base_temp_dir=str(tmp_path),
                      args=["-machine", "none", "-nodefaults",
-                           "-object", "xenbed-info,id=xb"])
+                           "-device", "xenbed-info,id=xb"])
     vm.launch()
     try:
-        revision = vm.cmd("qom-get", path="/objects/xb", property="revision")
+        revision = vm.cmd("qom-get", path="/machine/peripheral/xb", property="revision")
         types = [t["name"] for t in vm.cmd("qom-list-types")]
     finally:
         vm.shutdown()

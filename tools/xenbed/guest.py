@@ -22,6 +22,12 @@ from .common import BUILD, XenbedError, log, read_stamp, write_stamp
 BLOB_GUEST_ADDR = "10.0.2.100"
 BLOB_GUEST_PORT = 80
 
+# Guest modules each NIC model needs (transport first; built-ins are skipped).
+NIC_MODULES = {
+    "virtio-net-pci": ["virtio_pci", "virtio_net"],
+    "xen-net-device": ["xen_netfront"],
+}
+
 
 def kvm_usable():
     return os.access("/dev/kvm", os.R_OK | os.W_OK)

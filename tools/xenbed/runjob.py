@@ -6,7 +6,6 @@ from . import guest, kernel
 from .common import XenbedError
 
 BLOB_SIZE = 8 << 20
-NIC_MODULES = {"virtio-net-pci": ["virtio_net"]}
 
 
 def add_arguments(p):
@@ -39,7 +38,7 @@ def main(args):
                 raise XenbedError(f"initrd {initrd}: no such file")
         else:
             initrd = kernel.build_initramfs(
-                kern, NIC_MODULES[nic], guest.download_script(server.url),
+                kern, guest.NIC_MODULES[nic], guest.download_script(server.url),
                 name=f"run-{kern.label}")
         argv = guest.qemu_argv(kern.image, initrd, append=args.append,
                                smp=args.smp, memory=args.memory, accel=accel,
