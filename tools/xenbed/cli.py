@@ -44,7 +44,7 @@ def cmd_patches(args):
     if args.action == "edit":
         patchq.edit()
     else:
-        patchq.export()
+        patchq.export(args.output)
     return 0
 
 
@@ -92,6 +92,8 @@ def parser():
     s = sub.add_parser("patches", help="edit the QEMU patch queue as a git "
                        "tree, and export it back")
     s.add_argument("action", choices=["edit", "export"])
+    s.add_argument("--output", help="export to this folder instead of "
+                   "qemu-patches/")
     s.set_defaults(func=cmd_patches)
 
     s = sub.add_parser("qemu", help="run the built qemu-system-x86_64 with "
