@@ -8,8 +8,10 @@
 
 #include "evtchn.h"
 
+#define SHINFO_SIZE 4096
+
 typedef struct {
-    uint8_t shinfo[4096] __attribute__((aligned(4096)));
+    uint8_t *shinfo;    /* page-aligned, like the guest frame */
     bool unmapped;
     unsigned upcalls[EVTCHN_SHINFO_MAX_VCPUS];
     struct evtchn_domain d;
@@ -49,11 +51,13 @@ static void fx_setup(Fixture *fx, gconstpointer long_mode)
     };
 
     memset(fx, 0, sizeof(*fx));
+    fx->shinfo = g_aligned_alloc0(1, SHINFO_SIZE, SHINFO_SIZE);
     evtchn_domain_init(&fx->d, &env, GPOINTER_TO_INT(long_mode));
 }
 
 static void fx_teardown(Fixture *fx, gconstpointer unused)
 {
+    g_aligned_free(fx->shinfo);
 }
 
 static bool bitmap_bit(Fixture *fx, bool mask, evtchn_port_t port)
@@ -179,9 +183,9 @@ static void test_clear_pending(Fixture *fx, gconstpointer unused)
 static void test_out_of_range(Fixture *fx, gconstpointer long_mode)
 {
     static const evtchn_port_t bad[] = { 1024, 4096, 65536, UINT32_MAX };
-    uint8_t before[sizeof(fx->shinfo)];
+    uint8_t before[SHINFO_SIZE];
 
-    memcpy(before, fx->shinfo, sizeof(before));
+    memcpy(before, fx->shinfo, SHINFO_SIZE);
     for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
         if (evtchn_port_valid(&fx->d, bad[i])) {
             continue;   /* 1024 is valid in 64-bit mode */
@@ -192,7 +196,7 @@ static void test_out_of_range(Fixture *fx, gconstpointer long_mode)
         g_assert_false(fx->d.ops->is_pending(&fx->d, bad[i]));
         g_assert_true(fx->d.ops->is_masked(&fx->d, bad[i]));
     }
-    g_assert_cmpmem(before, sizeof(before), fx->shinfo, sizeof(fx->shinfo));
+    g_assert_cmpmem(before, SHINFO_SIZE, fx->shinfo, SHINFO_SIZE);
     g_assert_cmpuint(fx->upcalls[0], ==, 0);
 }
 

@@ -27,12 +27,13 @@ class Tally:
         return text + (f", {self.skipped} skipped" if self.skipped else "")
 
 
-def unit_suite():
+def unit_suite(tree, label):
     """meson test; counts the TAP subtests of every unit-test binary."""
     tally = Tally()
-    proc = subprocess.run(["meson", "test", "-C", str(libs.LIBS),
-                           "--print-errorlogs", "--suite", "unit"])
-    log_file = libs.LIBS / "meson-logs" / "testlog.json"
+    env = dict(os.environ, UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1")
+    proc = subprocess.run(["meson", "test", "-C", str(tree),
+                           "--print-errorlogs", "--suite", "unit"], env=env)
+    log_file = tree / "meson-logs" / "testlog.json"
     for line in log_file.read_text().splitlines():
         entry = json.loads(line)
         failed_before = tally.failed
@@ -52,7 +53,7 @@ def unit_suite():
             tally.failed += 1
     if proc.returncode != 0 and tally.failed == 0:
         tally.failed += 1
-    log(f"unit: {tally.line()}")
+    log(f"{label}: {tally.line()}")
     return tally
 
 
@@ -89,7 +90,8 @@ def pytest_suite(name, keyword=None):
 def main(args):
     total = Tally()
     if args.suite in ("all", "unit") and not args.keyword:
-        total.add(unit_suite())
+        total.add(unit_suite(libs.LIBS, "unit"))
+        total.add(unit_suite(libs.LIBS_SANITIZED, "unit (ASan+UBSan)"))
     for name in PYTEST_DIRS:
         if args.suite in ("all", name):
             total.add(pytest_suite(name, args.keyword))
