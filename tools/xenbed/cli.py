@@ -55,7 +55,10 @@ def cmd_qemu(args):
     argv = [str(binary)]
     for d in qemu.FIRMWARE_DIRS:
         argv += ["-L", d]
-    os.execv(argv[0], argv + args.qemu_args)
+    extra = args.qemu_args
+    if extra[:1] == ["--"]:
+        extra = extra[1:]
+    os.execv(argv[0], argv + extra)
 
 
 def parser():
@@ -104,7 +107,11 @@ def parser():
 
 
 def main(argv):
-    args = parser().parse_args(argv)
+    if argv[:1] == ["qemu"]:
+        # Everything after `qemu` belongs to QEMU, dashes included.
+        args = argparse.Namespace(func=cmd_qemu, qemu_args=argv[1:])
+    else:
+        args = parser().parse_args(argv)
     try:
         return args.func(args)
     except XenbedError as e:
