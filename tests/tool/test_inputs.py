@@ -5,7 +5,6 @@ import io
 import os
 import subprocess
 import tarfile
-from pathlib import Path
 
 import pytest
 

@@ -1,5 +1,6 @@
 """`xenbed run`: boot a kernel under the built QEMU and report."""
 
+import subprocess
 from pathlib import Path
 
 from . import guest, kernel
@@ -46,7 +47,7 @@ def main(args):
         print(f"xenbed run: booting {kern.label} ({accel.upper()}, "
               f"{args.smp} vCPUs)", flush=True)
         if args.initrd:
-            return guest.subprocess.call(argv)
+            return subprocess.call(argv)
         res = guest.boot(argv, timeout=args.timeout)
 
     sha = res.results.get("blob-sha256", "")
@@ -55,8 +56,8 @@ def main(args):
     print()
     print("xenbed run report")
     print(f"  kernel        {res.release} ({kern.source})")
-    print(f"  accelerator   {accel}"
-          f"{'' if accel == 'kvm' else ' (no usable /dev/kvm)' if args.accel == 'auto' else ''}")
+    fallback = accel == "tcg" and args.accel == "auto"
+    print(f"  accelerator   {accel}{' (KVM not usable here)' if fallback else ''}")
     print(f"  vCPUs         {args.smp}")
     print(f"  NIC           {nic} -> guest {res.results.get('nic', '?')} "
           f"(driver {res.results.get('nic-driver', '?')})")
