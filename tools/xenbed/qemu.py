@@ -197,7 +197,11 @@ def build(jobs=None):
     cmd = ["ninja", "-C", OBJ]
     if jobs:
         cmd += ["-j", str(jobs)]
-    run(cmd + ["qemu-system-x86_64"])
+    # Paths relative to the checkout, not the cwd, key ccache's cache: a
+    # fresh clone elsewhere (CI) then hits what an earlier build compiled.
+    ccache_env = {"CCACHE_BASEDIR": os.path.commonpath([REPO, BUILD]),
+                  "CCACHE_NOHASHDIR": "true"}
+    run(cmd + ["qemu-system-x86_64"], env=ccache_env)
     version = subprocess.run([BINARY, "--version"], stdout=subprocess.PIPE,
                              text=True).stdout.splitlines()[0]
     log(f"built {BINARY}: {version}")
