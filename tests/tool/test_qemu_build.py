@@ -34,3 +34,13 @@ def test_hw_object_reports_revision(qemu_binary, tmp_path):
         vm.shutdown()
     assert revision == f"xenbed-{git_revision()}"
     assert "xenbed-info" in types
+
+
+def test_touching_hw_file_recompiles_only_it(qemu_binary):
+    source = qemu.REPO / "hw" / "xenbed-info.c"
+    source.touch()
+    out = subprocess.run(["ninja", "-C", str(qemu.OBJ), "qemu-system-x86_64"],
+                         check=True, stdout=subprocess.PIPE, text=True).stdout
+    compiled = [line for line in out.splitlines() if "Compiling" in line]
+    assert len(compiled) == 1, out
+    assert compiled[0].endswith("xenbed_hw_xenbed-info.c.o"), out
