@@ -68,7 +68,8 @@ def export(out_dir=None):
     staging = BUILD / "qemu" / "patches.new"
     if staging.exists():
         shutil.rmtree(staging)
-    git("format-patch", "-q", "--zero-commit", "--no-signature",
+    # -N: "[PATCH]" subjects, so adding a patch does not rewrite the others.
+    git("format-patch", "-q", "-N", "--zero-commit", "--no-signature",
         "-o", str(staging),
         f"{BASE_TAG}..HEAD")
     for old in out_dir.glob("*.patch"):
