@@ -85,6 +85,15 @@ class GuestResult:
     seconds: float
     argv: list = field(default_factory=list)
 
+    @property
+    def dmesg(self):
+        """Kernel log lines the guest dumped with DMESG_DUMP."""
+        return [line[len("XENBED-DMESG "):] for line in self.console
+                if line.startswith("XENBED-DMESG ")]
+
+    def dmesg_has(self, text):
+        return any(text in line for line in self.dmesg)
+
     def result(self, key):
         if key not in self.results:
             raise AssertionError(f"guest did not report '{key}'; it reported "
@@ -228,7 +237,20 @@ def _parse(console, returncode, seconds, argv):
                        console=lines, seconds=seconds, argv=argv)
 
 
+def xen_accel(accel, xen_version):
+    """-accel argument for Xen HVM emulation; KVM needs the split irqchip."""
+    if accel == "kvm":
+        return f"kvm,xen-version={xen_version},kernel-irqchip=split"
+    return f"{accel},xen-version={xen_version}"
+
+
 # Guest-side shell snippets shared by tests and `xenbed run`.
+DMESG_DUMP = "dmesg | sed 's/^/XENBED-DMESG /'\n"
+GUEST_FACTS = DMESG_DUMP + """
+echo "XENBED-RESULT nproc $(nproc)"
+echo "XENBED-RESULT cpus-online $(cat /sys/devices/system/cpu/online)"
+echo "XENBED-RESULT clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+"""
 NET_SETUP = """
 nic=$(ls /sys/class/net | grep -v '^lo$' | head -n 1)
 [ -n "$nic" ] || { echo "XENBED-RESULT error no-nic"; exit 1; }
