@@ -19,6 +19,11 @@ def add_arguments(p):
                    "bzImage given with --kernel")
     p.add_argument("--accel", choices=["auto", "kvm", "tcg"], default="auto",
                    help="auto: KVM when /dev/kvm is usable, else TCG")
+    p.add_argument("--xen-version", default="0x4000a",
+                   help="emulated Xen version (default 0x4000a = 4.10; "
+                   "0x40011 = 4.17 gives per-vCPU upcall vectors)")
+    p.add_argument("--no-xen", action="store_true",
+                   help="boot as a plain guest with virtio-net instead")
     p.add_argument("--smp", type=int, default=2)
     p.add_argument("--memory", default="512M")
     p.add_argument("--timeout", type=int, default=180,
@@ -28,21 +33,26 @@ def add_arguments(p):
 def main(args):
     kern = kernel.resolve(args.kernel, args.modules_dir)
     accel = guest.accelerator(args.accel)
-    nic = "virtio-net-pci"
+    xen = not args.no_xen
+    nic = "xen-net-device" if xen else "virtio-net-pci"
+    accel_arg = guest.xen_accel(accel, args.xen_version) if xen else accel
     with guest.BlobServer(BLOB_SIZE) as server:
         netdev = guest.user_netdev("net0", [server.guestfwd()])
         devices = [("-netdev", netdev),
-                   ("-device", f"{nic},netdev=net0,romfile=")]
+                   ("-device", f"{nic},netdev=net0" +
+                    ("" if xen else ",romfile="))]
         if args.initrd:
             initrd = Path(args.initrd)
             if not initrd.is_file():
                 raise XenbedError(f"initrd {initrd}: no such file")
         else:
             initrd = kernel.build_initramfs(
-                kern, guest.NIC_MODULES[nic], guest.download_script(server.url),
+                kern, guest.NIC_MODULES[nic],
+                guest.download_script(server.url) + guest.GUEST_FACTS,
                 name=f"run-{kern.label}")
         argv = guest.qemu_argv(kern.image, initrd, append=args.append,
-                               smp=args.smp, memory=args.memory, accel=accel,
+                               smp=args.smp, memory=args.memory,
+                               accel=accel_arg,
                                devices=devices)
         print(f"xenbed run: booting {kern.label} ({accel.upper()}, "
               f"{args.smp} vCPUs)", flush=True)
@@ -58,7 +68,14 @@ def main(args):
     print(f"  kernel        {res.release} ({kern.source})")
     fallback = accel == "tcg" and args.accel == "auto"
     print(f"  accelerator   {accel}{' (KVM not usable here)' if fallback else ''}")
-    print(f"  vCPUs         {args.smp}")
+    print(f"  vCPUs         {res.results.get('nproc', '?')} of {args.smp}")
+    if xen:
+        print(f"  Xen           {args.xen_version}: guest says "
+              f"{dmesg_match(res, 'Xen version', 'not detected')}")
+        print(f"  event ABI     {dmesg_match(res, 'xen:events: Using', '?')}")
+        print(f"  upcall        "
+              f"{dmesg_match(res, 'callback vector for event delivery', '?')}")
+    print(f"  clocksource   {res.results.get('clocksource', '?')}")
     print(f"  NIC           {nic} -> guest {res.results.get('nic', '?')} "
           f"(driver {res.results.get('nic-driver', '?')})")
     print(f"  transfer      {res.results.get('blob-bytes', '0')} bytes in "
@@ -66,3 +83,11 @@ def main(args):
     print(f"  boot to done  {res.seconds:.1f} s")
     print(f"  result        {'PASS' if ok else 'FAIL'}")
     return 0 if ok else 1
+
+
+def dmesg_match(res, text, default):
+    """The guest's first kernel log message containing `text`."""
+    for line in res.dmesg:
+        if text in line:
+            return line.split("] ", 1)[-1].strip()
+    return default
