@@ -44,3 +44,13 @@ def test_touching_hw_file_recompiles_only_it(qemu_binary):
     compiled = [line for line in out.splitlines() if "Compiling" in line]
     assert len(compiled) == 1, out
     assert compiled[0].endswith("xenbed_hw_xenbed-info.c.o"), out
+
+
+def test_xen_version_on_unsupported_machine_is_refused(qemu_binary):
+    proc = subprocess.run(
+        [str(qemu_binary), "-M", "microvm", "-accel", "tcg,xen-version=0x4000a",
+         "-display", "none", "-nodefaults"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=30)
+    assert proc.returncode != 0
+    assert "only available with the pc and q35 machines" in proc.stdout, \
+        proc.stdout

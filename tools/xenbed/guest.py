@@ -233,6 +233,10 @@ def _parse(console, returncode, seconds, argv):
     if exit_code is None:
         raise GuestError(f"QEMU exited ({returncode}) before the guest test "
                          "finished", console)
+    if returncode != 0:
+        # The guest finished: QEMU itself failed (a crash at exit counts).
+        raise GuestError(f"QEMU exited with status {returncode} after the "
+                         "guest test finished", console)
     return GuestResult(release=release, exit_code=exit_code, results=results,
                        console=lines, seconds=seconds, argv=argv)
 

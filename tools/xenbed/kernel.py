@@ -20,6 +20,7 @@ KERNELS = BUILD / "kernels"
 INITRAMFS = BUILD / "initramfs"
 BUSYBOX = Path("/bin/busybox")
 GUEST_INIT = REPO / "tests" / "guest" / "init"
+GUEST_PROGS = REPO / "tests" / "guest" / "progs"
 MODULE_SUFFIXES = (".ko", ".ko.xz", ".ko.zst", ".ko.gz")
 
 
@@ -184,12 +185,39 @@ def decompress_module(src, dst):
     dst.write_bytes(data)
 
 
-def build_initramfs(kernel, modules=(), script="", name="initramfs"):
-    """Write an uncompressed newc cpio: busybox, modules, init, test script.
-    Returns its path; rebuilt only when its contents change."""
-    order = module_load_order(kernel, modules)
+def guest_program(name):
+    """tests/guest/progs/NAME.c built as a static binary for the guest."""
+    source = GUEST_PROGS / f"{name}.c"
+    binary = BUILD / "guest-progs" / name
+    if not source.exists():
+        raise XenbedError(f"no guest program {source}")
+    if not binary.exists() or binary.stat().st_mtime < source.stat().st_mtime:
+        binary.parent.mkdir(parents=True, exist_ok=True)
+        proc = subprocess.run(["cc", "-static", "-O2", "-Wall", "-Wextra",
+                               "-Werror", "-o", str(binary), str(source)],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True)
+        if proc.returncode != 0:
+            raise XenbedError(f"cannot build {source}:\n{proc.stdout}")
+    return binary
+
+
+def build_initramfs(kernel, modules=(), script="", name="initramfs",
+                    programs=()):
+    """Write an uncompressed newc cpio: busybox, modules, init, test script
+    and the named guest programs in /bin.  Returns its path; rebuilt only
+    when its contents change."""
+    # "name param=value ..." passes parameters to that module's insmod.
+    params = {}
+    for spec in modules:
+        name, _, args = spec.partition(" ")
+        params[name.replace("-", "_")] = args.strip()
+    order = module_load_order(kernel, list(params))
+    binaries = [guest_program(p) for p in programs]
     key_parts = [str(kernel.image), sha256_file(BUSYBOX),
-                 GUEST_INIT.read_text(), script] + [str(p) for p in order]
+                 GUEST_INIT.read_text(), script, repr(sorted(params.items()))] + \
+        [str(p) for p in order] + \
+        [f"{b}:{b.stat().st_mtime_ns}" for b in binaries]
     key = "\n".join(key_parts)
     out = INITRAMFS / f"{name}.cpio"
     if read_stamp(out.with_suffix(".stamp")) == key and out.exists():
@@ -204,13 +232,16 @@ def build_initramfs(kernel, modules=(), script="", name="initramfs"):
         (root / d).mkdir(parents=True)
     shutil.copy2(BUSYBOX, root / "bin" / "busybox")
     os.symlink("busybox", root / "bin" / "sh")
+    for binary in binaries:
+        shutil.copy2(binary, root / "bin" / binary.name)
     shutil.copy2(GUEST_INIT, root / "init")
     (root / "init").chmod(0o755)
     load_list = []
     for i, path in enumerate(order):
-        target = f"{i:02d}-{module_name(path)}.ko"
+        name = module_name(path)
+        target = f"{i:02d}-{name}.ko"
         decompress_module(path, root / "modules" / target)
-        load_list.append(target)
+        load_list.append(f"{target} {params.get(name, '')}".rstrip())
     (root / "etc" / "modules").write_text("".join(m + "\n" for m in load_list))
     test = root / "test.sh"
     test.write_text(script)

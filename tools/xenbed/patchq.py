@@ -15,7 +15,10 @@ from .common import BUILD, REPO, XenbedError, log, run
 
 TREE = BUILD / "qemu" / "git"
 BASE_TAG = "xenbed-base"
-IDENTITY = ["-c", "user.name=xenbed", "-c", "user.email=xenbed@localhost"]
+# A fixed abbreviation keeps exported index lines stable whatever the
+# number of objects in the tree.
+IDENTITY = ["-c", "user.name=xenbed", "-c", "user.email=xenbed@localhost",
+            "-c", "core.abbrev=12"]
 
 
 def git(*args, capture=False):

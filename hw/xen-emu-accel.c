@@ -1,0 +1,188 @@
+/*
+ * Xen HVM emulation: accelerator settings
+ *
+ * The settings of the Xen emulation are properties of the accelerator.
+ * KVM registers its own (target/i386/kvm/kvm.c) and keeps the values in
+ * KVMState; other accelerators embed a XenEmuConfig in their state and
+ * register the same properties here. The getters read the properties of
+ * the current accelerator, so the device models need not know which one
+ * it is.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qapi/error.h"
+#include "qapi/visitor.h"
+#include "qemu/accel.h"
+#include "qemu/error-report.h"
+#include "qom/object.h"
+#include "hw/boards.h"
+#include "hw/i386/e820_memory_layout.h"
+#include "hw/i386/pc.h"
+#include "hw/xen/xen.h"
+#include "system/kvm_xen.h"
+
+/* Same defaults as the KVM accelerator (kvm_accel_instance_init()) */
+#define XEN_EMU_DEFAULT_GNTTAB_MAX_FRAMES   64
+#define XEN_EMU_DEFAULT_EVTCHN_MAX_PIRQ     256
+
+/* The property's opaque is the offset of the XenEmuConfig in the object. */
+static XenEmuConfig *xen_emu_config(Object *obj, void *opaque)
+{
+    return (XenEmuConfig *)((char *)obj + (uintptr_t)opaque);
+}
+
+static void xen_emu_get_version_prop(Object *obj, Visitor *v,
+                                     const char *name, void *opaque,
+                                     Error **errp)
+{
+    uint32_t value = xen_emu_config(obj, opaque)->version;
+
+    visit_type_uint32(v, name, &value, errp);
+}
+
+static void xen_emu_set_version_prop(Object *obj, Visitor *v,
+                                     const char *name, void *opaque,
+                                     Error **errp)
+{
+    uint32_t value;
+
+    if (!visit_type_uint32(v, name, &value, errp)) {
+        return;
+    }
+
+    xen_emu_config(obj, opaque)->version = value;
+    if (value && xen_mode == XEN_DISABLED) {
+        xen_mode = XEN_EMULATE;
+    }
+}
+
+static void xen_emu_get_gnttab_max_frames_prop(Object *obj, Visitor *v,
+                                               const char *name, void *opaque,
+                                               Error **errp)
+{
+    uint16_t value = xen_emu_config(obj, opaque)->gnttab_max_frames;
+
+    visit_type_uint16(v, name, &value, errp);
+}
+
+static void xen_emu_set_gnttab_max_frames_prop(Object *obj, Visitor *v,
+                                               const char *name, void *opaque,
+                                               Error **errp)
+{
+    uint16_t value;
+
+    if (!visit_type_uint16(v, name, &value, errp)) {
+        return;
+    }
+
+    xen_emu_config(obj, opaque)->gnttab_max_frames = value;
+}
+
+static void xen_emu_get_evtchn_max_pirq_prop(Object *obj, Visitor *v,
+                                             const char *name, void *opaque,
+                                             Error **errp)
+{
+    uint16_t value = xen_emu_config(obj, opaque)->evtchn_max_pirq;
+
+    visit_type_uint16(v, name, &value, errp);
+}
+
+static void xen_emu_set_evtchn_max_pirq_prop(Object *obj, Visitor *v,
+                                             const char *name, void *opaque,
+                                             Error **errp)
+{
+    uint16_t value;
+
+    if (!visit_type_uint16(v, name, &value, errp)) {
+        return;
+    }
+
+    xen_emu_config(obj, opaque)->evtchn_max_pirq = value;
+}
+
+void xen_emu_config_init(XenEmuConfig *cfg)
+{
+    cfg->version = 0;
+    cfg->gnttab_max_frames = XEN_EMU_DEFAULT_GNTTAB_MAX_FRAMES;
+    cfg->evtchn_max_pirq = XEN_EMU_DEFAULT_EVTCHN_MAX_PIRQ;
+}
+
+/*
+ * Register the Xen properties on an accelerator class whose instances
+ * hold a XenEmuConfig at @offset. Names and descriptions match KVM's.
+ */
+void xen_emu_config_class_init(ObjectClass *oc, size_t offset)
+{
+    void *opaque = (void *)(uintptr_t)offset;
+
+    object_class_property_add(oc, "xen-version", "uint32",
+                              xen_emu_get_version_prop,
+                              xen_emu_set_version_prop,
+                              NULL, opaque);
+    object_class_property_set_description(oc, "xen-version",
+                                          "Xen version to be emulated "
+                                          "(in XENVER_version form "
+                                          "e.g. 0x4000a for 4.10)");
+
+    object_class_property_add(oc, "xen-gnttab-max-frames", "uint16",
+                              xen_emu_get_gnttab_max_frames_prop,
+                              xen_emu_set_gnttab_max_frames_prop,
+                              NULL, opaque);
+    object_class_property_set_description(oc, "xen-gnttab-max-frames",
+                                          "Maximum number of grant table "
+                                          "frames");
+
+    object_class_property_add(oc, "xen-evtchn-max-pirq", "uint16",
+                              xen_emu_get_evtchn_max_pirq_prop,
+                              xen_emu_set_evtchn_max_pirq_prop,
+                              NULL, opaque);
+    object_class_property_set_description(oc, "xen-evtchn-max-pirq",
+                                          "Maximum number of Xen PIRQs");
+}
+
+static uint64_t xen_emu_get_accel_prop(const char *name)
+{
+    return object_property_get_uint(OBJECT(current_accel()), name,
+                                    &error_abort);
+}
+
+uint32_t xen_emu_get_version(void)
+{
+    return xen_emu_get_accel_prop("xen-version");
+}
+
+uint16_t xen_emu_get_gnttab_max_frames(void)
+{
+    return xen_emu_get_accel_prop("xen-gnttab-max-frames");
+}
+
+uint16_t xen_emu_get_evtchn_max_pirq(void)
+{
+    return xen_emu_get_accel_prop("xen-evtchn-max-pirq");
+}
+
+/*
+ * Counterpart of kvm_xen_init() for accelerators that handle the whole
+ * Xen emulation in QEMU: nothing to tell a kernel, only machine setup.
+ */
+int xen_emu_tcg_init(MachineState *ms)
+{
+    /* The emulated Xen devices are created by the PC machines only. */
+    if (!object_dynamic_cast(OBJECT(ms), TYPE_PC_MACHINE)) {
+        error_report("Xen emulation (xen-version) is only available with "
+                     "the pc and q35 machines");
+        return -ENOTSUP;
+    }
+
+    /*
+     * Tell fw_cfg to notify the BIOS to reserve the range of the xenstore
+     * and console pages, as kvm_xen_init() does. The table is only
+     * published at machine_done, so it is not too late.
+     */
+    e820_add_entry(XEN_SPECIAL_AREA_ADDR, XEN_SPECIAL_AREA_SIZE,
+                   E820_RESERVED);
+
+    return 0;
+}

@@ -1,0 +1,61 @@
+/*
+ * hcall: time a trivial Xen hypercall (xen_version(XENVER_version)) issued
+ * from the guest through /dev/xen/privcmd.
+ *
+ *   hcall COUNT   prints the version and the mean cost in nanoseconds.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/types.h>
+
+/* Linux include/uapi/xen/privcmd.h (its header needs Xen's own headers). */
+struct privcmd_hypercall {
+    __u64 op;
+    __u64 arg[5];
+};
+#define IOCTL_PRIVCMD_HYPERCALL \
+    _IOC(_IOC_NONE, 'P', 0, sizeof(struct privcmd_hypercall))
+
+#define HYPERVISOR_xen_version 17
+#define XENVER_version 0
+
+int main(int argc, char **argv)
+{
+    struct privcmd_hypercall call = {
+        .op = HYPERVISOR_xen_version, .arg = { XENVER_version },
+    };
+    long count = argc > 1 ? atol(argv[1]) : 10000;
+    struct timespec start, end;
+    int fd = open("/dev/xen/privcmd", O_RDWR);
+    long version;
+
+    if (fd < 0 || count <= 0) {
+        perror("hcall: /dev/xen/privcmd");
+        return 1;
+    }
+    version = ioctl(fd, IOCTL_PRIVCMD_HYPERCALL, &call);
+    if (version < 0) {
+        perror("hcall: xen_version");
+        return 1;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (long i = 0; i < count; i++) {
+        if (ioctl(fd, IOCTL_PRIVCMD_HYPERCALL, &call) != version) {
+            fprintf(stderr, "hcall: result changed at call %ld\n", i);
+            return 1;
+        }
+    }
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    printf("XENBED-RESULT xen-version %ld.%ld\n", version >> 16,
+           version & 0xffff);
+    printf("XENBED-RESULT hypercall-ns %.0f\n",
+           ((end.tv_sec - start.tv_sec) * 1e9 +
+            (end.tv_nsec - start.tv_nsec)) / count);
+    return 0;
+}
