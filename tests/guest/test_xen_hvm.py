@@ -142,3 +142,34 @@ echo "XENBED-RESULT big-sha256 $(sha256sum /tmp/big | cut -d' ' -f1)"
     assert int(res.result("cycles")) >= 3
     assert res.result("big-sha256") == server.sha256
     assert res.result("cpus-online") == "0-3"
+
+
+@pytest.mark.parametrize("append", ["xen_no_vector_callback",
+                                    "xen_no_vector_callback noapic"],
+                         ids=["intx-ioapic", "intx-pic"])
+def test_gsi_intx_callback(debian_kernel, xen_accel, qemu_binary, append):
+    """Events through the xen-platform PCI INTx line instead of a vector."""
+    res, sha = boot_xen(debian_kernel, xen_accel, """
+grep xen-platform-pci /proc/interrupts | tr -s ' ' |
+    sed 's/^ *[0-9]*: *\\([0-9]*\\).*/XENBED-RESULT platform-irqs \\1/'
+""", append=append, name="test-xen-intx")
+    assert_xen_guest(res, debian_kernel, "0x4000a")
+    assert not res.dmesg_has("callback vector for event delivery is enabled")
+    # The download's events all came through the INTx line.
+    assert int(res.result("platform-irqs")) > 0
+    assert_download(res, sha)
+
+
+def test_xen_clocksource_and_sleep(debian_kernel, xen_accel, qemu_binary):
+    """The guest runs on the xen clocksource and its 20 s last 20 +- 1 s."""
+    res, _ = boot_xen(debian_kernel, xen_accel, """
+echo XENBED-MARK sleep-start
+sleep 20
+echo XENBED-MARK sleep-end
+""", name="test-xen-time")
+    assert_xen_guest(res, debian_kernel, "0x4000a")
+    assert res.result("clocksource") == "xen"
+    assert res.dmesg_has("Switched to clocksource xen")
+    assert res.dmesg_has("installing Xen timer for CPU 1")
+    elapsed = res.marks["sleep-end"] - res.marks["sleep-start"]
+    assert abs(elapsed - 20) <= 1, f"guest sleep 20 took {elapsed:.2f} s"

@@ -84,6 +84,7 @@ class GuestResult:
     console: list
     seconds: float
     argv: list = field(default_factory=list)
+    marks: dict = field(default_factory=dict)
 
     @property
     def dmesg(self):
@@ -181,10 +182,12 @@ def boot(argv, timeout=120):
     start = time.monotonic()
     console = deque(maxlen=2000)
     fatal = threading.Event()
+    marks = {}
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     reader = threading.Thread(target=_read_console,
-                              args=(proc.stdout, console, fatal), daemon=True)
+                              args=(proc.stdout, console, fatal, marks),
+                              daemon=True)
     reader.start()
     deadline = start + timeout
     while proc.poll() is None:
@@ -198,13 +201,18 @@ def boot(argv, timeout=120):
             raise GuestError(_timeout_reason(console, timeout), console)
         fatal.wait(0.1)
     reader.join(5)
-    return _parse(console, proc.returncode, time.monotonic() - start, argv)
+    result = _parse(console, proc.returncode, time.monotonic() - start, argv)
+    result.marks = marks
+    return result
 
 
-def _read_console(stream, console, fatal):
+def _read_console(stream, console, fatal, marks):
     for raw in iter(stream.readline, b""):
         line = raw.decode("utf-8", "replace").rstrip("\r\n")
         console.append(line)
+        if line.startswith("XENBED-MARK "):
+            # Host time at which the guest printed it, for timing tests.
+            marks[line.split(" ", 1)[1].strip()] = time.monotonic()
         if line.startswith(FATAL_OUTPUT):
             fatal.set()
 
