@@ -39,6 +39,13 @@ def cmd_test(args):
     return testrun.main(args)
 
 
+def cmd_bench(args):
+    from . import bench
+    deps.setup()
+    build_all()
+    return bench.main(args)
+
+
 def cmd_patches(args):
     from . import patchq
     if args.action == "edit":
@@ -91,6 +98,11 @@ def parser():
     s.add_argument("-k", dest="keyword", help="pytest -k expression for "
                    "the guest suite")
     s.set_defaults(func=cmd_test)
+
+    s = sub.add_parser("bench", help="benchmarks that print figures")
+    from . import bench
+    bench.add_arguments(s)
+    s.set_defaults(func=cmd_bench)
 
     s = sub.add_parser("patches", help="edit the QEMU patch queue as a git "
                        "tree, and export it back")

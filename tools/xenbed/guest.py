@@ -85,6 +85,12 @@ class GuestResult:
     seconds: float
     argv: list = field(default_factory=list)
     marks: dict = field(default_factory=dict)
+    started: float = 0.0
+
+    @property
+    def seconds_to_init(self):
+        """Host seconds from starting QEMU to the guest's init running."""
+        return self.marks["init"] - self.started
 
     @property
     def dmesg(self):
@@ -203,6 +209,7 @@ def boot(argv, timeout=120):
     reader.join(5)
     result = _parse(console, proc.returncode, time.monotonic() - start, argv)
     result.marks = marks
+    result.started = start
     return result
 
 
@@ -210,7 +217,9 @@ def _read_console(stream, console, fatal, marks):
     for raw in iter(stream.readline, b""):
         line = raw.decode("utf-8", "replace").rstrip("\r\n")
         console.append(line)
-        if line.startswith("XENBED-MARK "):
+        if line.startswith("XENBED-INIT "):
+            marks["init"] = time.monotonic()
+        elif line.startswith("XENBED-MARK "):
             # Host time at which the guest printed it, for timing tests.
             marks[line.split(" ", 1)[1].strip()] = time.monotonic()
         if line.startswith(FATAL_OUTPUT):
