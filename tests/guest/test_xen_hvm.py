@@ -173,3 +173,27 @@ echo XENBED-MARK sleep-end
     assert res.dmesg_has("installing Xen timer for CPU 1")
     elapsed = res.marks["sleep-end"] - res.marks["sleep-start"]
     assert abs(elapsed - 20) <= 1, f"guest sleep 20 took {elapsed:.2f} s"
+
+
+def test_bad_hypercall_arguments_get_xen_errors(debian_kernel, xen_accel,
+                                                qemu_binary):
+    """Garbage hypercall arguments get Xen's error codes; the guest goes on
+    to finish its test and QEMU exits cleanly (the harness checks both)."""
+    calls = {
+        # name: (op, args) -> expected result
+        "evtchn-send-bad-pointer": ("32 4 0x1", -14),        # -EFAULT
+        "vcpu-op-vcpu-999": ("24 3 999 0", -2),             # -ENOENT
+        "unknown-op-55": ("55 0 0", -38),                   # -ENOSYS
+        "hvm-op-bad-pointer": ("34 23 0xdead0000", -14),    # -EFAULT
+        "vcpu-op-vcpu-minus-1": ("24 3 0xffffffff 0", -2),  # -ENOENT
+        "gnttab-query-bad-pointer": ("20 6 0x10 1", -14),   # -EFAULT
+    }
+    script = "".join(f"hcall raw {name} {args}\n"
+                     for name, (args, _) in calls.items())
+    res, sha = boot_xen(debian_kernel, xen_accel, script,
+                        modules=NETFRONT + ["xen_privcmd unrestricted=1"],
+                        programs=["hcall"], name="test-xen-badhcall")
+    assert_xen_guest(res, debian_kernel, "0x4000a")
+    for name, (_, expected) in calls.items():
+        assert int(res.result(f"hcall-{name}")) == expected, name
+    assert_download(res, sha)

@@ -3,12 +3,18 @@
  * from the guest through /dev/xen/privcmd.
  *
  *   hcall COUNT   prints the version and the mean cost in nanoseconds.
+ *   hcall raw NAME OP [ARG...]
+ *                 issues hypercall OP with up to 5 integer arguments and
+ *                 prints "XENBED-RESULT hcall-NAME <result>" (-errno on
+ *                 failure), for tests that feed the emulator bad arguments.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,6 +31,19 @@ struct privcmd_hypercall {
 #define HYPERVISOR_xen_version 17
 #define XENVER_version 0
 
+static int raw_hypercall(int fd, int argc, char **argv)
+{
+    struct privcmd_hypercall call = { .op = strtoull(argv[3], NULL, 0) };
+    long ret;
+
+    for (int i = 4; i < argc && i < 9; i++) {
+        call.arg[i - 4] = strtoull(argv[i], NULL, 0);
+    }
+    ret = ioctl(fd, IOCTL_PRIVCMD_HYPERCALL, &call);
+    printf("XENBED-RESULT hcall-%s %ld\n", argv[2], ret < 0 ? -(long)errno : ret);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct privcmd_hypercall call = {
@@ -35,8 +54,15 @@ int main(int argc, char **argv)
     int fd = open("/dev/xen/privcmd", O_RDWR);
     long version;
 
-    if (fd < 0 || count <= 0) {
+    if (fd < 0) {
         perror("hcall: /dev/xen/privcmd");
+        return 1;
+    }
+    if (argc >= 4 && !strcmp(argv[1], "raw")) {
+        return raw_hypercall(fd, argc, argv);
+    }
+    if (count <= 0) {
+        fprintf(stderr, "usage: hcall COUNT | hcall raw NAME OP [ARG...]\n");
         return 1;
     }
     version = ioctl(fd, IOCTL_PRIVCMD_HYPERCALL, &call);
