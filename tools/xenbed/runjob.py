@@ -8,6 +8,15 @@ from .common import XenbedError
 
 BLOB_SIZE = 8 << 20
 
+# What netfront writes in its xenstore directory once it has negotiated.
+NETFRONT_KEYS = ["multi-queue-num-queues", "event-channel",
+                 "event-channel-tx", "request-rx-copy", "feature-rx-notify",
+                 "feature-sg", "feature-gso-tcpv4", "feature-gso-tcpv6",
+                 "feature-ipv6-csum-offload"]
+NETFRONT_SCRIPT = "".join(
+    f"xs device/vif/0/{key} 2>/dev/null | sed 's|^device/vif/0/|"
+    "XENBED-RESULT vif:|; s/=/ /' || true\n" for key in NETFRONT_KEYS)
+
 
 def add_arguments(p):
     p.add_argument("--kernel", help="a linux-image .deb, a bzImage, or a "
@@ -48,8 +57,9 @@ def main(args):
         else:
             initrd = kernel.build_initramfs(
                 kern, guest.NIC_MODULES[nic],
-                guest.download_script(server.url) + guest.GUEST_FACTS,
-                name=f"run-{kern.label}")
+                guest.download_script(server.url) + guest.GUEST_FACTS +
+                (NETFRONT_SCRIPT if xen else ""),
+                name=f"run-{kern.label}", programs=["xs"] if xen else [])
         argv = guest.qemu_argv(kern.image, initrd, append=args.append,
                                smp=args.smp, memory=args.memory,
                                accel=accel_arg,
@@ -76,6 +86,10 @@ def main(args):
         print(f"  upcall        "
               f"{dmesg_match(res, 'callback vector for event delivery', '?')}")
     print(f"  clocksource   {res.results.get('clocksource', '?')}")
+    if xen:
+        keys = [f"{k}={res.results['vif:' + k]}" for k in NETFRONT_KEYS
+                if "vif:" + k in res.results]
+        print(f"  netfront      {' '.join(keys) or 'no keys read'}")
     print(f"  NIC           {nic} -> guest {res.results.get('nic', '?')} "
           f"(driver {res.results.get('nic-driver', '?')})")
     print(f"  transfer      {res.results.get('blob-bytes', '0')} bytes in "
