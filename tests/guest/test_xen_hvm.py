@@ -8,9 +8,8 @@ and the sha256 it computes of what it downloaded through xen-netfront.
 
 import pytest
 
-from xenbed import guest, kernel
+from xenbed import guest
 
-BLOB_SIZE = 8 << 20
 NETFRONT = guest.NIC_MODULES["xen-net-device"]
 
 
@@ -21,21 +20,13 @@ def xen_accel(request):
     return request.param
 
 
-def boot_xen(kern, accel, script, xen_version="0x4000a", smp=2, append="",
-             modules=NETFRONT, programs=(), machine="pc", blob_size=BLOB_SIZE,
-             extra=(), name="test-xen"):
-    with guest.BlobServer(blob_size) as server:
-        initrd = kernel.build_initramfs(
-            kern, modules, guest.download_script(server.url) + script +
-            guest.GUEST_FACTS, name=f"{name}-{kern.label}", programs=programs)
-        netdev = guest.user_netdev("net0", [server.guestfwd()])
-        argv = guest.qemu_argv(
-            kern.image, initrd, smp=smp, append=append, machine=machine,
-            accel=guest.xen_accel(accel, xen_version),
-            devices=[("-netdev", netdev),
-                     ("-device", "xen-net-device,netdev=net0")],
-            extra=extra)
-        return guest.boot(argv, timeout=240), server.sha256
+def boot_xen(kern, accel, script, xen_version="0x4000a", *, modules=NETFRONT,
+             name="test-xen", **options):
+    """Download through xen-netfront, then run `script`, then report."""
+    return guest.boot_with_blob(
+        kern, lambda url: guest.download_script(url) + script +
+        guest.GUEST_FACTS, name=name, nic="xen-net-device", modules=modules,
+        accel=guest.xen_accel(accel, xen_version), **options)
 
 
 def assert_xen_guest(res, kern, xen_version):
@@ -47,7 +38,7 @@ def assert_xen_guest(res, kern, xen_version):
     assert res.dmesg_has("Grant table initialized")
 
 
-def assert_download(res, expected_sha, size=BLOB_SIZE):
+def assert_download(res, expected_sha, size=guest.BLOB_SIZE):
     assert res.result("nic-driver") == "vif", "xen-netfront did not bind"
     assert int(res.result("blob-bytes")) == size
     assert res.result("blob-sha256") == expected_sha
@@ -58,7 +49,7 @@ def assert_download(res, expected_sha, size=BLOB_SIZE):
 ], ids=["4.10-smp1", "4.10-smp2", "4.10-smp4", "4.17-smp2"])
 def test_xen_hvm_guest_with_netfront(debian_kernel, xen_accel, qemu_binary,
                                      xen_version, smp):
-    res, sha = boot_xen(debian_kernel, xen_accel, "", xen_version, smp)
+    res, sha = boot_xen(debian_kernel, xen_accel, "", xen_version, smp=smp)
     assert_xen_guest(res, debian_kernel, xen_version)
     assert res.dmesg_has("Xen HVM callback vector for event delivery is "
                          "enabled")
@@ -113,9 +104,8 @@ def test_hypercall_through_privcmd(debian_kernel, xen_accel, qemu_binary):
 def test_cpu_offline_online_under_traffic(debian_kernel, xen_accel,
                                           qemu_binary):
     """vCPUs go offline and online while netfront moves 64 MiB."""
-    size = 64 << 20
     script = """
-wget -q -O /tmp/big http://10.0.2.100/blob &
+wget -q -O /tmp/big {url} &
 pid=$!
 cycles=0
 while kill -0 $pid 2>/dev/null || [ $cycles -lt 3 ]; do
@@ -127,20 +117,14 @@ wait $pid
 echo "XENBED-RESULT cycles $cycles"
 echo "XENBED-RESULT big-sha256 $(sha256sum /tmp/big | cut -d' ' -f1)"
 """
-    with guest.BlobServer(size) as server:
-        initrd = kernel.build_initramfs(
-            debian_kernel, NETFRONT,
-            guest.NET_SETUP + script.replace("10.0.2.100", guest.BLOB_GUEST_ADDR)
-            + guest.GUEST_FACTS, name=f"test-xen-hotplug-{debian_kernel.label}")
-        argv = guest.qemu_argv(
-            debian_kernel.image, initrd, smp=4,
-            accel=guest.xen_accel(xen_accel, "0x4000a"),
-            devices=[("-netdev", guest.user_netdev("net0", [server.guestfwd()])),
-                     ("-device", "xen-net-device,netdev=net0")])
-        res = guest.boot(argv, timeout=300)
+    res, sha = guest.boot_with_blob(
+        debian_kernel,
+        lambda url: guest.NET_SETUP + script.format(url=url) + guest.GUEST_FACTS,
+        name="test-xen-hotplug", nic="xen-net-device", blob_size=64 << 20,
+        accel=guest.xen_accel(xen_accel, "0x4000a"), smp=4, timeout=300)
     assert_xen_guest(res, debian_kernel, "0x4000a")
     assert int(res.result("cycles")) >= 3
-    assert res.result("big-sha256") == server.sha256
+    assert res.result("big-sha256") == sha
     assert res.result("cpus-online") == "0-3"
 
 

@@ -13,14 +13,16 @@ import subprocess
 import threading
 import time
 from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import qemu
+from . import kernel, qemu
 from .common import BUILD, XenbedError, log, read_stamp, write_stamp
 
 BLOB_GUEST_ADDR = "10.0.2.100"
 BLOB_GUEST_PORT = 80
+BLOB_SIZE = 8 << 20
 
 # Guest modules each NIC model needs (transport first; built-ins are skipped).
 NIC_MODULES = {
@@ -50,7 +52,6 @@ def accelerator(choice="auto"):
 
 def kvm_probe():
     """Boot the default kernel to init under KVM once per QEMU binary."""
-    from . import kernel
     stamp = BUILD / "stamps" / "kvm-probe"
     key = f"{os.uname().release}:{qemu.BINARY.stat().st_mtime_ns}"
     cached = read_stamp(stamp)
@@ -161,6 +162,36 @@ def user_netdev(netdev_id="net0", forwards=()):
     return ",".join(["user", f"id={netdev_id}", "restrict=on", *forwards])
 
 
+def nic_device(nic, netdev_id="net0"):
+    """-device value for `nic`; virtio-net without the option ROM, which
+    no installed package provides."""
+    device = f"{nic},netdev={netdev_id}"
+    return device + ",romfile=" if nic == "virtio-net-pci" else device
+
+
+@contextmanager
+def blob_network(nic, blob_size=BLOB_SIZE):
+    """A BlobServer, and the QEMU device arguments of one `nic` on slirp
+    whose only way out is that server."""
+    with BlobServer(blob_size) as server:
+        yield server, [("-netdev", user_netdev("net0", [server.guestfwd()])),
+                       ("-device", nic_device(nic))]
+
+
+def boot_with_blob(kern, script, *, name, nic="virtio-net-pci",
+                   modules=None, programs=(), blob_size=BLOB_SIZE,
+                   timeout=240, **argv_options):
+    """Boot `kern` with blob_network(nic) and the guest test script
+    script(url of the blob).  Returns (GuestResult, sha256 of the blob)."""
+    with blob_network(nic, blob_size) as (server, devices):
+        initrd = kernel.build_initramfs(
+            kern, NIC_MODULES[nic] if modules is None else modules,
+            script(server.url), name=f"{name}-{kern.label}",
+            programs=programs)
+        argv = qemu_argv(kern.image, initrd, devices=devices, **argv_options)
+        return boot(argv, timeout=timeout), server.sha256
+
+
 def qemu_argv(kernel_image, initrd, append="", smp=2, memory="512M",
               accel="tcg", machine="pc", devices=(), extra=()):
     argv = [str(qemu.BINARY)]
@@ -207,10 +238,7 @@ def boot(argv, timeout=120):
             raise GuestError(_timeout_reason(console, timeout), console)
         fatal.wait(0.1)
     reader.join(5)
-    result = _parse(console, proc.returncode, time.monotonic() - start, argv)
-    result.marks = marks
-    result.started = start
-    return result
+    return _parse(console, proc.returncode, start, argv, marks)
 
 
 def _read_console(stream, console, fatal, marks):
@@ -233,7 +261,7 @@ def _timeout_reason(console, timeout):
     return f"guest reached init but did not finish its test within {timeout} s"
 
 
-def _parse(console, returncode, seconds, argv):
+def _parse(console, returncode, start, argv, marks):
     lines = list(console)
     release, exit_code, results = None, None, {}
     for line in lines:
@@ -255,7 +283,8 @@ def _parse(console, returncode, seconds, argv):
         raise GuestError(f"QEMU exited with status {returncode} after the "
                          "guest test finished", console)
     return GuestResult(release=release, exit_code=exit_code, results=results,
-                       console=lines, seconds=seconds, argv=argv)
+                       console=lines, seconds=time.monotonic() - start,
+                       argv=argv, marks=marks, started=start)
 
 
 def xen_accel(accel, xen_version):

@@ -6,8 +6,6 @@ from pathlib import Path
 from . import guest, kernel
 from .common import XenbedError
 
-BLOB_SIZE = 8 << 20
-
 # What netfront writes in its xenstore directory once it has negotiated.
 NETFRONT_KEYS = ["multi-queue-num-queues", "event-channel",
                  "event-channel-tx", "request-rx-copy", "feature-rx-notify",
@@ -45,11 +43,7 @@ def main(args):
     xen = not args.no_xen
     nic = "xen-net-device" if xen else "virtio-net-pci"
     accel_arg = guest.xen_accel(accel, args.xen_version) if xen else accel
-    with guest.BlobServer(BLOB_SIZE) as server:
-        netdev = guest.user_netdev("net0", [server.guestfwd()])
-        devices = [("-netdev", netdev),
-                   ("-device", f"{nic},netdev=net0" +
-                    ("" if xen else ",romfile="))]
+    with guest.blob_network(nic) as (server, devices):
         if args.initrd:
             initrd = Path(args.initrd)
             if not initrd.is_file():
@@ -62,8 +56,7 @@ def main(args):
                 name=f"run-{kern.label}", programs=["xs"] if xen else [])
         argv = guest.qemu_argv(kern.image, initrd, append=args.append,
                                smp=args.smp, memory=args.memory,
-                               accel=accel_arg,
-                               devices=devices)
+                               accel=accel_arg, devices=devices)
         print(f"xenbed run: booting {kern.label} ({accel.upper()}, "
               f"{args.smp} vCPUs)", flush=True)
         if args.initrd:
