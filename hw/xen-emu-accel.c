@@ -27,19 +27,19 @@
 #define XEN_EMU_DEFAULT_GNTTAB_MAX_FRAMES   64
 #define XEN_EMU_DEFAULT_EVTCHN_MAX_PIRQ     256
 
-/* The property's opaque is the offset of the XenEmuConfig in the object. */
-static XenEmuConfig *xen_emu_config(Object *obj, void *opaque)
+/* A property's opaque is the offset of its field in the accel object. */
+static void *xen_emu_field(Object *obj, void *opaque)
 {
-    return (XenEmuConfig *)((char *)obj + (uintptr_t)opaque);
+    return (char *)obj + (uintptr_t)opaque;
 }
 
 static void xen_emu_get_version_prop(Object *obj, Visitor *v,
                                      const char *name, void *opaque,
                                      Error **errp)
 {
-    uint32_t value = xen_emu_config(obj, opaque)->version;
+    uint32_t *field = xen_emu_field(obj, opaque);
 
-    visit_type_uint32(v, name, &value, errp);
+    visit_type_uint32(v, name, field, errp);
 }
 
 static void xen_emu_set_version_prop(Object *obj, Visitor *v,
@@ -52,24 +52,25 @@ static void xen_emu_set_version_prop(Object *obj, Visitor *v,
         return;
     }
 
-    xen_emu_config(obj, opaque)->version = value;
+    *(uint32_t *)xen_emu_field(obj, opaque) = value;
     if (value && xen_mode == XEN_DISABLED) {
         xen_mode = XEN_EMULATE;
     }
 }
 
-static void xen_emu_get_gnttab_max_frames_prop(Object *obj, Visitor *v,
-                                               const char *name, void *opaque,
-                                               Error **errp)
+/* xen-gnttab-max-frames and xen-evtchn-max-pirq */
+static void xen_emu_get_uint16_prop(Object *obj, Visitor *v,
+                                    const char *name, void *opaque,
+                                    Error **errp)
 {
-    uint16_t value = xen_emu_config(obj, opaque)->gnttab_max_frames;
+    uint16_t *field = xen_emu_field(obj, opaque);
 
-    visit_type_uint16(v, name, &value, errp);
+    visit_type_uint16(v, name, field, errp);
 }
 
-static void xen_emu_set_gnttab_max_frames_prop(Object *obj, Visitor *v,
-                                               const char *name, void *opaque,
-                                               Error **errp)
+static void xen_emu_set_uint16_prop(Object *obj, Visitor *v,
+                                    const char *name, void *opaque,
+                                    Error **errp)
 {
     uint16_t value;
 
@@ -77,29 +78,7 @@ static void xen_emu_set_gnttab_max_frames_prop(Object *obj, Visitor *v,
         return;
     }
 
-    xen_emu_config(obj, opaque)->gnttab_max_frames = value;
-}
-
-static void xen_emu_get_evtchn_max_pirq_prop(Object *obj, Visitor *v,
-                                             const char *name, void *opaque,
-                                             Error **errp)
-{
-    uint16_t value = xen_emu_config(obj, opaque)->evtchn_max_pirq;
-
-    visit_type_uint16(v, name, &value, errp);
-}
-
-static void xen_emu_set_evtchn_max_pirq_prop(Object *obj, Visitor *v,
-                                             const char *name, void *opaque,
-                                             Error **errp)
-{
-    uint16_t value;
-
-    if (!visit_type_uint16(v, name, &value, errp)) {
-        return;
-    }
-
-    xen_emu_config(obj, opaque)->evtchn_max_pirq = value;
+    *(uint16_t *)xen_emu_field(obj, opaque) = value;
 }
 
 void xen_emu_config_init(XenEmuConfig *cfg)
@@ -115,31 +94,32 @@ void xen_emu_config_init(XenEmuConfig *cfg)
  */
 void xen_emu_config_class_init(ObjectClass *oc, size_t offset)
 {
-    void *opaque = (void *)(uintptr_t)offset;
-
+#define XEN_EMU_FIELD(f) ((void *)(uintptr_t)(offset + \
+                                              offsetof(XenEmuConfig, f)))
     object_class_property_add(oc, "xen-version", "uint32",
                               xen_emu_get_version_prop,
                               xen_emu_set_version_prop,
-                              NULL, opaque);
+                              NULL, XEN_EMU_FIELD(version));
     object_class_property_set_description(oc, "xen-version",
                                           "Xen version to be emulated "
                                           "(in XENVER_version form "
                                           "e.g. 0x4000a for 4.10)");
 
     object_class_property_add(oc, "xen-gnttab-max-frames", "uint16",
-                              xen_emu_get_gnttab_max_frames_prop,
-                              xen_emu_set_gnttab_max_frames_prop,
-                              NULL, opaque);
+                              xen_emu_get_uint16_prop,
+                              xen_emu_set_uint16_prop,
+                              NULL, XEN_EMU_FIELD(gnttab_max_frames));
     object_class_property_set_description(oc, "xen-gnttab-max-frames",
                                           "Maximum number of grant table "
                                           "frames");
 
     object_class_property_add(oc, "xen-evtchn-max-pirq", "uint16",
-                              xen_emu_get_evtchn_max_pirq_prop,
-                              xen_emu_set_evtchn_max_pirq_prop,
-                              NULL, opaque);
+                              xen_emu_get_uint16_prop,
+                              xen_emu_set_uint16_prop,
+                              NULL, XEN_EMU_FIELD(evtchn_max_pirq));
     object_class_property_set_description(oc, "xen-evtchn-max-pirq",
                                           "Maximum number of Xen PIRQs");
+#undef XEN_EMU_FIELD
 }
 
 static uint64_t xen_emu_get_accel_prop(const char *name)
