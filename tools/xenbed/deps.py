@@ -31,6 +31,8 @@ PACKAGES = {
     "kmod": "module dependencies (depmod) for the initramfs",
     "xz-utils": "compressed kernel modules",
     "zstd": "compressed kernel modules",
+    "clang": "libFuzzer targets (tests/fuzz)",
+    "libclang-rt-14-dev": "libFuzzer runtime",
 }
 
 # QEMU 10 needs meson >= 1.5 and pycotap at configure time; Debian 12 has

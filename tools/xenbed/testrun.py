@@ -57,6 +57,24 @@ def unit_suite(tree, label):
     return tally
 
 
+def fuzz_suite(tree):
+    """meson test --suite fuzz: one result per libFuzzer target."""
+    tally = Tally()
+    proc = subprocess.run(["meson", "test", "-C", str(tree),
+                           "--print-errorlogs", "--suite", "fuzz"])
+    log_file = tree / "meson-logs" / "testlog.json"
+    lines = log_file.read_text().splitlines() if log_file.exists() else []
+    for line in lines:
+        if json.loads(line).get("result") == "OK":
+            tally.passed += 1
+        else:
+            tally.failed += 1
+    if proc.returncode != 0 and tally.failed == 0:
+        tally.failed += 1
+    log(f"fuzz: {tally.line()}")
+    return tally
+
+
 def pytest_suite(name, keyword=None):
     tally = Tally()
     junit = BUILD / "test-results" / f"{name}.xml"
@@ -92,6 +110,7 @@ def main(args):
     if args.suite in ("all", "unit") and not args.keyword:
         total.add(unit_suite(libs.LIBS, "unit"))
         total.add(unit_suite(libs.LIBS_SANITIZED, "unit (ASan+UBSan)"))
+        total.add(fuzz_suite(libs.LIBS_FUZZ))
     for name in PYTEST_DIRS:
         if args.suite in ("all", name):
             total.add(pytest_suite(name, args.keyword))
