@@ -104,15 +104,59 @@ void evtchn_port_bind(struct evtchn_domain *d, evtchn_port_t port)
     }
 }
 
+void evtchn_port_map_init(struct evtchn_port_map *m)
+{
+    memset(m, 0, sizeof(*m));
+    evtchn_port_map_set(m, 0, true);
+}
+
+void evtchn_port_map_set(struct evtchn_port_map *m, evtchn_port_t port,
+                         bool in_use)
+{
+    uint32_t w = port / 64;
+
+    if (port >= EVTCHN_FIFO_NR_CHANNELS) {
+        return;
+    }
+    if (in_use) {
+        m->used[w] |= 1ull << (port % 64);
+    } else {
+        m->used[w] &= ~(1ull << (port % 64));
+    }
+    if (m->used[w] == UINT64_MAX) {
+        m->full[w / 64] |= 1ull << (w % 64);
+    } else {
+        m->full[w / 64] &= ~(1ull << (w % 64));
+    }
+}
+
+bool evtchn_port_map_test(const struct evtchn_port_map *m,
+                          evtchn_port_t port)
+{
+    return port < EVTCHN_FIFO_NR_CHANNELS &&
+           (m->used[port / 64] & (1ull << (port % 64)));
+}
+
 int evtchn_alloc_port(const struct evtchn_domain *d,
-                      bool (*in_use)(void *opaque, evtchn_port_t port),
-                      void *opaque)
+                      struct evtchn_port_map *m)
 {
     uint32_t max = d->ops->max_ports(d);
 
-    for (evtchn_port_t port = 1; port < max; port++) {
-        if (!in_use(opaque, port) && !d->ops->is_busy(d, port)) {
-            return port;
+    for (uint32_t i = 0; i < EVTCHN_PORT_MAP_WORDS / 64; i++) {
+        for (uint64_t words = ~m->full[i]; words; words &= words - 1) {
+            uint32_t w = i * 64 + __builtin_ctzll(words);
+
+            for (uint64_t bits = ~m->used[w]; bits; bits &= bits - 1) {
+                evtchn_port_t port = w * 64 + __builtin_ctzll(bits);
+
+                if (port >= max) {
+                    return -ENOSPC;
+                }
+                if (!d->ops->is_busy(d, port)) {
+                    evtchn_port_map_set(m, port, true);
+                    return port;
+                }
+            }
         }
     }
     return -ENOSPC;

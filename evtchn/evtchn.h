@@ -205,12 +205,27 @@ void evtchn_reset_abi(struct evtchn_domain *d);
 void evtchn_port_bind(struct evtchn_domain *d, evtchn_port_t port);
 
 /*
- * Lowest port in [1, max_ports) for which in_use() is false and which is
- * not busy, or -ENOSPC.  Cost is linear in the ports skipped.
+ * Which ports are in use, for allocation: the lowest free port is found
+ * in O(max_ports / 4096) word reads plus one per busy port skipped, so
+ * binding all 2^17 ports is not quadratic.  Port 0 is always in use.
+ */
+#define EVTCHN_PORT_MAP_WORDS   (EVTCHN_FIFO_NR_CHANNELS / 64)
+struct evtchn_port_map {
+    uint64_t used[EVTCHN_PORT_MAP_WORDS];           /* bit: port in use */
+    uint64_t full[EVTCHN_PORT_MAP_WORDS / 64];      /* bit: used[] all set */
+};
+
+void evtchn_port_map_init(struct evtchn_port_map *m);
+void evtchn_port_map_set(struct evtchn_port_map *m, evtchn_port_t port,
+                         bool in_use);
+bool evtchn_port_map_test(const struct evtchn_port_map *m,
+                          evtchn_port_t port);
+/*
+ * Mark and return the lowest port below max_ports that is neither in use
+ * nor busy (still queued after close), or -ENOSPC.
  */
 int evtchn_alloc_port(const struct evtchn_domain *d,
-                      bool (*in_use)(void *opaque, evtchn_port_t port),
-                      void *opaque);
+                      struct evtchn_port_map *m);
 
 /* Introspection, e.g. for QMP xen-event-list. */
 struct evtchn_port_state {

@@ -30,6 +30,7 @@ typedef struct {
     int maps[RAM_PAGES];
     uint8_t *shinfo;
     uint8_t bound[EVTCHN_FIFO_NR_CHANNELS / 8];
+    struct evtchn_port_map port_map;
     uint8_t vcpu_salt;
     struct evtchn_domain d;
 } Guest;
@@ -105,13 +106,6 @@ static bool env_port_bound(void *opaque, evtchn_port_t port, uint32_t *vcpu)
     check(port < EVTCHN_FIFO_NR_CHANNELS, "port_bound out of range");
     *vcpu = (port + g->vcpu_salt) % NR_VCPUS;
     return g->bound[port / 8] & (1u << (port % 8));
-}
-
-static bool env_in_use(void *opaque, evtchn_port_t port)
-{
-    uint32_t vcpu;
-
-    return env_port_bound(opaque, port, &vcpu);
 }
 
 static void env_trace(void *opaque, enum evtchn_trace_event ev, uint32_t vcpu,
@@ -262,10 +256,13 @@ static void run_op(Guest *g, Input *in)
         g->vcpu_salt = take(in, 1);
         break;
     default: {
-        int rc = evtchn_alloc_port(d, env_in_use, g);
+        int rc = evtchn_alloc_port(d, &g->port_map);
 
         check(rc == -ENOSPC || (rc > 0 && (uint32_t)rc < d->ops->max_ports(d)),
               "alloc_port out of range");
+        check(rc < 0 || !d->ops->is_busy(d, rc), "allocated a busy port");
+        /* Free a port chosen by the input, as a close would. */
+        evtchn_port_map_set(&g->port_map, take(in, 3) % PORT_RANGE, false);
         break;
     }
     }
@@ -283,6 +280,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         g->ram[i] = calloc(1, PAGE);
     }
     g->shinfo = calloc(1, PAGE);
+    evtchn_port_map_init(&g->port_map);
     guest_init(g, max_ports[take(&in, 1) % 4]);
 
     /* Bounded: at most one op per input byte. */

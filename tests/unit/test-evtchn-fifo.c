@@ -851,35 +851,42 @@ static void test_switch_carries_pending(Fixture *fx, gconstpointer unused)
 
 /* ---- scenario 13: allocation ---- */
 
-static bool fx_in_use(void *opaque, evtchn_port_t port)
-{
-    return ((Fixture *)opaque)->bound[port];
-}
-
 static void test_alloc_port(Fixture *fx, gconstpointer unused)
 {
+    g_autofree struct evtchn_port_map *map = g_new(struct evtchn_port_map, 1);
+
+    evtchn_port_map_init(map);
+    g_assert_true(evtchn_port_map_test(map, 0));
     evtchn_domain_destroy(&fx->d);
     fx_init_domain(fx, 1023);
     start_fifo(fx, 1, 1);
     for (evtchn_port_t p = 1; p <= 5; p++) {
+        g_assert_cmpint(evtchn_alloc_port(&fx->d, map), ==, p);
         bind(fx, p, 0);
     }
     send(fx, 2);
     send(fx, 3);
     /* Closed while linked: 2 and 3 are busy, 4 is free. */
-    fx->bound[2] = fx->bound[3] = fx->bound[4] = 0;
-    fx->d.ops->clear_pending(&fx->d, 2);
-    fx->d.ops->clear_pending(&fx->d, 3);
+    for (evtchn_port_t p = 2; p <= 4; p++) {
+        fx->bound[p] = 0;
+        fx->d.ops->clear_pending(&fx->d, p);
+        evtchn_port_map_set(map, p, false);
+    }
     g_assert_true(fx->d.ops->is_busy(&fx->d, 2));
-    g_assert_cmpint(evtchn_alloc_port(&fx->d, fx_in_use, fx), ==, 4);
+    g_assert_cmpint(evtchn_alloc_port(&fx->d, map), ==, 4);
+    g_assert_true(evtchn_port_map_test(map, 4));
+    g_assert_cmpint(evtchn_alloc_port(&fx->d, map), ==, 6);
     /* The guest skips the non-pending entries and the ports free up. */
     g_autoptr(GArray) seen = drain_ports(fx, 0);
     g_assert_cmpuint(seen->len, ==, 0);
-    g_assert_cmpint(evtchn_alloc_port(&fx->d, fx_in_use, fx), ==, 2);
-    for (evtchn_port_t p = 1; p <= 1023; p++) {
-        fx->bound[p] = 1;
+    g_assert_cmpint(evtchn_alloc_port(&fx->d, map), ==, 2);
+    g_assert_cmpint(evtchn_alloc_port(&fx->d, map), ==, 3);
+    for (evtchn_port_t p = 7; p <= 1023; p++) {
+        g_assert_cmpint(evtchn_alloc_port(&fx->d, map), ==, p);
     }
-    g_assert_cmpint(evtchn_alloc_port(&fx->d, fx_in_use, fx), ==, -ENOSPC);
+    g_assert_cmpint(evtchn_alloc_port(&fx->d, map), ==, -ENOSPC);
+    evtchn_port_map_set(map, 700, false);
+    g_assert_cmpint(evtchn_alloc_port(&fx->d, map), ==, 700);
     g_assert_false(evtchn_port_valid(&fx->d, 1024));
     g_assert_cmpint(evtchn_set_priority(&fx->d, 1024, true, 1), ==, -EINVAL);
     /* Pages beyond the cap map, but their ports stay invalid. */
@@ -1300,12 +1307,17 @@ static void test_threaded_no_lost_events(Fixture *fx, gconstpointer unused)
 
 static void test_full_port_space(Fixture *fx, gconstpointer unused)
 {
+    g_autofree struct evtchn_port_map *map = g_new(struct evtchn_port_map, 1);
+
+    evtchn_port_map_init(map);
     start_fifo(fx, 1, EVTCHN_FIFO_MAX_PAGES);
     g_assert_cmpint(evtchn_fifo_expand_array(&fx->d, 10), ==, -ENOSPC);
     for (evtchn_port_t p = 1; p <= MAX_PORT; p++) {
-        fx->bound[p] = 1;
+        g_assert_cmpint(evtchn_alloc_port(&fx->d, map), ==, p);
+        bind(fx, p, 0);
         send(fx, p);
     }
+    g_assert_cmpint(evtchn_alloc_port(&fx->d, map), ==, -ENOSPC);
     g_assert_cmpuint(fx->upcalls[0], ==, 1);
     g_assert_cmphex(word(fx, MAX_PORT), ==, PENDING | LINKED);
     g_assert_cmphex(word(fx, MAX_PORT - 1), ==, PENDING | LINKED | MAX_PORT);
