@@ -115,7 +115,8 @@ void evtchn_port_map_set(struct evtchn_port_map *m, evtchn_port_t port,
 {
     uint32_t w = port / 64;
 
-    if (port >= EVTCHN_FIFO_NR_CHANNELS) {
+    /* Port 0 is reserved: it is never handed out, whatever the caller. */
+    if (port >= EVTCHN_FIFO_NR_CHANNELS || (port == 0 && !in_use)) {
         return;
     }
     if (in_use) {

@@ -856,6 +856,7 @@ static void test_alloc_port(Fixture *fx, gconstpointer unused)
     g_autofree struct evtchn_port_map *map = g_new(struct evtchn_port_map, 1);
 
     evtchn_port_map_init(map);
+    evtchn_port_map_set(map, 0, false);
     g_assert_true(evtchn_port_map_test(map, 0));
     evtchn_domain_destroy(&fx->d);
     fx_init_domain(fx, 1023);
