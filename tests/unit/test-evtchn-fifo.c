@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <glib.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "evtchn.h"
@@ -49,7 +50,8 @@ struct Fixture {
     CmpxchgHook cmpxchg_hook;
     unsigned hook_calls;
     unsigned hook_saw_busy;
-    GMutex port_lock;                   /* the embedder's lock */
+    /* The embedder's lock; pthread so that TSan understands it. */
+    pthread_mutex_t port_lock;
     struct evtchn_domain d;
 };
 
@@ -170,7 +172,7 @@ static void fx_setup(Fixture *fx, gconstpointer unused)
     fx->shinfo = g_aligned_alloc0(1, PAGE, PAGE);
     fx->bound = g_malloc0(EVTCHN_FIFO_NR_CHANNELS);
     fx->notify_vcpu = g_new0(uint32_t, EVTCHN_FIFO_NR_CHANNELS);
-    g_mutex_init(&fx->port_lock);
+    pthread_mutex_init(&fx->port_lock, NULL);
     hooked_fixture = fx;
     fx_init_domain(fx, MAX_PORT);
 }
@@ -192,7 +194,7 @@ static void fx_teardown(Fixture *fx, gconstpointer unused)
         g_aligned_free(fx->ram_alloc[i]);
     }
     hooked_fixture = NULL;
-    g_mutex_clear(&fx->port_lock);
+    pthread_mutex_destroy(&fx->port_lock);
     g_aligned_free(fx->shinfo);
     g_free(fx->bound);
     g_free(fx->notify_vcpu);
@@ -284,9 +286,9 @@ static void send(Fixture *fx, evtchn_port_t port)
 
 static void send_locked(Fixture *fx, evtchn_port_t port)
 {
-    g_mutex_lock(&fx->port_lock);
+    pthread_mutex_lock(&fx->port_lock);
     send(fx, port);
-    g_mutex_unlock(&fx->port_lock);
+    pthread_mutex_unlock(&fx->port_lock);
 }
 
 /* Linux clear_linked(): returns the old LINK. */
@@ -315,9 +317,9 @@ static void guest_unmask(Fixture *fx, evtchn_port_t port)
             return;
         }
         if (old & PENDING) {
-            g_mutex_lock(&fx->port_lock);
+            pthread_mutex_lock(&fx->port_lock);
             fx->d.ops->unmask(&fx->d, fx->notify_vcpu[port], port);
-            g_mutex_unlock(&fx->port_lock);
+            pthread_mutex_unlock(&fx->port_lock);
             return;
         }
         old &= ~BUSY;
@@ -938,13 +940,13 @@ static gpointer reset_race_expander(gpointer opaque)
     while (!g_atomic_int_get(&rr->stop)) {
         int rc;
 
-        g_mutex_lock(&fx->port_lock);
+        pthread_mutex_lock(&fx->port_lock);
         rc = evtchn_fifo_expand_array(&fx->d, ARRAY_GFN(0));
         g_assert_true(rc == 0 || rc == -EOPNOTSUPP || rc == -ENOSPC);
         if (rc == 0) {
             rr->expands++;
         }
-        g_mutex_unlock(&fx->port_lock);
+        pthread_mutex_unlock(&fx->port_lock);
     }
     return NULL;
 }
@@ -956,7 +958,7 @@ static void test_reset_races_expand(Fixture *fx, gconstpointer unused)
     GThread *t = g_thread_new("expand", reset_race_expander, &rr);
 
     for (int i = 0; i < 300; i++) {
-        g_mutex_lock(&fx->port_lock);
+        pthread_mutex_lock(&fx->port_lock);
         if (!evtchn_abi_is_fifo(&fx->d)) {
             g_assert_cmpint(evtchn_fifo_init_control(&fx->d, CB_GFN(0), 0, 0,
                                                      NULL), ==, 0);
@@ -966,7 +968,7 @@ static void test_reset_races_expand(Fixture *fx, gconstpointer unused)
                 g_assert_cmpint(fx->maps[g], ==, 0);
             }
         }
-        g_mutex_unlock(&fx->port_lock);
+        pthread_mutex_unlock(&fx->port_lock);
         g_thread_yield();
     }
     g_atomic_int_set(&rr.stop, 1);
@@ -1260,15 +1262,15 @@ static void test_threaded_no_lost_events(Fixture *fx, gconstpointer unused)
 
         if (r == 0) {
             /* bind_vcpu: the linked event stays on its old queue. */
-            g_mutex_lock(&fx->port_lock);
+            pthread_mutex_lock(&fx->port_lock);
             fx->notify_vcpu[port] = g_rand_int_range(rand, 0, STRESS_VCPUS);
-            g_mutex_unlock(&fx->port_lock);
+            pthread_mutex_unlock(&fx->port_lock);
         } else if (r == 1) {
-            g_mutex_lock(&fx->port_lock);
+            pthread_mutex_lock(&fx->port_lock);
             g_assert_cmpint(evtchn_set_priority(&fx->d, port, true,
                                                 g_rand_int_range(rand, 0, 16)),
                             ==, 0);
-            g_mutex_unlock(&fx->port_lock);
+            pthread_mutex_unlock(&fx->port_lock);
         }
         __atomic_store_n(&st->sent_seq[port],
                          __atomic_add_fetch(&st->next_seq, 1,
