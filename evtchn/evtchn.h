@@ -13,6 +13,12 @@
  * guest memory, with bounded atomic protocols.  No call ever follows a
  * guest-written LINK chain or reads a queue HEAD.
  *
+ * The embedder's part, as Xen's event_channel.c does it: call
+ * evtchn_port_bind() when a port is bound, ops->clear_pending() when it
+ * is closed, ops->unmask() (EVTCHNOP_unmask) only for a bound port,
+ * evtchn_alloc_port() so that busy ports are skipped, and
+ * evtchn_vcpu_info_changed() when a vCPU registers its vcpu_info.
+ *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #ifndef XENBED_EVTCHN_H
@@ -69,8 +75,8 @@ struct evtchn_env {
     void (*mark_dirty)(void *opaque, uint64_t gfn);
     /*
      * Is `port` bound (not free or reserved)?  If so, set *vcpu to its
-     * notify vCPU.  Used at the 2-level -> FIFO switch, to re-raise saved
-     * events when an array page arrives, and for set_priority.
+     * notify vCPU.  Used at the 2-level -> FIFO switch and to re-raise
+     * saved events when an array page arrives.
      */
     bool (*port_bound)(void *opaque, evtchn_port_t port, uint32_t *vcpu);
     /* Optional: trace hook; vcpu or port is UINT32_MAX when not relevant. */
