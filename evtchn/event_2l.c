@@ -57,8 +57,8 @@ static uint32_t evtchn_2l_max_ports(const struct evtchn_domain *d)
 
 /*
  * Set the selector bit for `port`'s bitmap word in `vcpu`'s vcpu_info, then
- * evtchn_upcall_pending; only a 0 -> 1 change of the latter needs an
- * upcall, as the guest clears it before it scans the selector.
+ * evtchn_upcall_pending; only a newly set selector bit needs the upcall,
+ * as the guest clears upcall_pending before it scans the selector.
  */
 static void evtchn_2l_mark_pending(struct evtchn_domain *d, uint32_t vcpu,
                                    evtchn_port_t port)
@@ -80,12 +80,8 @@ static void evtchn_2l_mark_pending(struct evtchn_domain *d, uint32_t vcpu,
 
         was_set = __atomic_fetch_or(sel, m, __ATOMIC_SEQ_CST) & m;
     }
-    if (was_set) {
-        return;
-    }
-    if (!__atomic_exchange_n(vi + EVTCHN_VCPU_UPCALL_PENDING, 1,
-                             __ATOMIC_SEQ_CST)) {
-        d->env.raise_upcall(d->env.opaque, vcpu);
+    if (!was_set) {
+        evtchn_vcpu_mark_events_pending(d, vcpu);
     }
 }
 
@@ -152,6 +148,27 @@ static bool evtchn_2l_is_masked(const struct evtchn_domain *d,
     return !mask || !evtchn_port_valid(d, port) || test_bit32(mask, port);
 }
 
+/* Bits are dropped at once; 2-level has no queue to stay on. */
+static bool evtchn_2l_is_busy(const struct evtchn_domain *d,
+                              evtchn_port_t port)
+{
+    (void)d;
+    (void)port;
+    return false;
+}
+
+/* The bitmaps live in shared_info: there is nothing to set up. */
+static int evtchn_2l_setup(struct evtchn_domain *d)
+{
+    (void)d;
+    return 0;
+}
+
+static void evtchn_2l_teardown(struct evtchn_domain *d)
+{
+    (void)d;
+}
+
 const struct evtchn_port_ops evtchn_port_ops_2l = {
     .name = "2-level",
     .max_ports = evtchn_2l_max_ports,
@@ -160,12 +177,7 @@ const struct evtchn_port_ops evtchn_port_ops_2l = {
     .unmask = evtchn_2l_unmask,
     .is_pending = evtchn_2l_is_pending,
     .is_masked = evtchn_2l_is_masked,
+    .is_busy = evtchn_2l_is_busy,
+    .setup = evtchn_2l_setup,
+    .teardown = evtchn_2l_teardown,
 };
-
-void evtchn_domain_init(struct evtchn_domain *d,
-                        const struct evtchn_env *env, bool long_mode)
-{
-    d->ops = &evtchn_port_ops_2l;
-    d->env = *env;
-    d->long_mode = long_mode;
-}

@@ -3,6 +3,7 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#include <errno.h>
 #include <glib.h>
 #include <string.h>
 
@@ -52,11 +53,13 @@ static void fx_setup(Fixture *fx, gconstpointer long_mode)
 
     memset(fx, 0, sizeof(*fx));
     fx->shinfo = g_aligned_alloc0(1, SHINFO_SIZE, SHINFO_SIZE);
-    evtchn_domain_init(&fx->d, &env, GPOINTER_TO_INT(long_mode));
+    evtchn_domain_init(&fx->d, &env, GPOINTER_TO_INT(long_mode),
+                       EVTCHN_SHINFO_MAX_VCPUS, 4095);
 }
 
 static void fx_teardown(Fixture *fx, gconstpointer unused)
 {
+    evtchn_domain_destroy(&fx->d);
     g_aligned_free(fx->shinfo);
 }
 
@@ -210,6 +213,21 @@ static void test_no_shared_info(Fixture *fx, gconstpointer unused)
     g_assert_cmpuint(fx->upcalls[0], ==, 0);
 }
 
+static void test_no_fifo_ops(Fixture *fx, gconstpointer unused)
+{
+    uint8_t link_bits = 0;
+
+    /* No priorities under 2-level; nothing is ever busy. */
+    g_assert_cmpint(evtchn_set_priority(&fx->d, 5, true, 3), ==, -ENOSYS);
+    g_assert_cmpint(evtchn_set_priority(&fx->d, 5000, true, 3), ==, -EINVAL);
+    g_assert_false(fx->d.ops->is_busy(&fx->d, 5));
+    /* This env has no guest-frame mapping: FIFO is unavailable. */
+    g_assert_cmpint(evtchn_fifo_init_control(&fx->d, 1, 0, 0, &link_bits),
+                    ==, -ENOSYS);
+    g_assert_cmpint(evtchn_fifo_expand_array(&fx->d, 1), ==, -EOPNOTSUPP);
+    g_assert_false(evtchn_abi_is_fifo(&fx->d));
+}
+
 static void test_vcpu_without_info(Fixture *fx, gconstpointer unused)
 {
     /* The event stays pending for a vCPU that has no vcpu_info. */
@@ -232,6 +250,7 @@ int main(int argc, char **argv)
         { "out-of-range", test_out_of_range },
         { "no-shared-info", test_no_shared_info },
         { "vcpu-without-info", test_vcpu_without_info },
+        { "no-fifo-ops", test_no_fifo_ops },
     };
 
     g_test_init(&argc, &argv, NULL);
