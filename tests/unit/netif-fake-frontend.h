@@ -39,6 +39,8 @@ struct fake_frontend {
     uint32_t req_prod_reads;
     uint32_t gref_copies;
 
+    /* Fuzzing: abort if the core asks for a copy outside the page. */
+    bool abort_on_bad_copy;
     /* Hostile frontend: rewrite every ring entry right after it is read. */
     bool scribble_after_read;
     /* Move req_prod just before the Nth read of it (0: never). */
@@ -98,6 +100,9 @@ static inline bool fake_copy_from_gref(void *opaque, uint32_t gref,
     struct fake_frontend *f = opaque;
 
     f->gref_copies++;
+    if (f->abort_on_bad_copy && offset + len > NETIF_PAGE_SIZE) {
+        abort();
+    }
     if (gref >= FAKE_GREFS || !f->grant_valid[gref] ||
         offset + len > NETIF_PAGE_SIZE) {
         return false;
@@ -113,6 +118,9 @@ static inline bool fake_copy_to_gref(void *opaque, uint32_t gref,
     struct fake_frontend *f = opaque;
 
     f->gref_copies++;
+    if (f->abort_on_bad_copy && offset + len > NETIF_PAGE_SIZE) {
+        abort();
+    }
     if (gref >= FAKE_GREFS || !f->grant_valid[gref] ||
         offset + len > NETIF_PAGE_SIZE) {
         return false;
@@ -156,17 +164,26 @@ static inline struct netif_sring_header *fake_sring(struct fake_frontend *f,
 /* Backend offers everything; frontend asks for everything. */
 static inline struct fake_frontend *fake_new(void)
 {
+    /* Distinct bytes per gref and offset, built once (fuzzers are hot). */
+    static uint8_t pattern[FAKE_GREFS][NETIF_PAGE_SIZE];
+    static bool pattern_ready;
     struct fake_frontend *f = calloc(1, sizeof(*f));
     uint32_t i, b;
 
     if (!f) {
         abort();
     }
+    if (!pattern_ready) {
+        for (i = 0; i < FAKE_GREFS; i++) {
+            for (b = 0; b < NETIF_PAGE_SIZE; b++) {
+                pattern[i][b] = (uint8_t)(i * 7 + b);
+            }
+        }
+        pattern_ready = true;
+    }
+    memcpy(f->grant, pattern, sizeof(pattern));
     for (i = 0; i < FAKE_GREFS; i++) {
         f->grant_valid[i] = true;
-        for (b = 0; b < NETIF_PAGE_SIZE; b++) {
-            f->grant[i][b] = (uint8_t)(i * 7 + b);
-        }
     }
     f->backend = (struct netif_backend_config) {
         .max_queues = 4, .split_event_channels = true, .sg = true,
@@ -189,13 +206,19 @@ static inline void fake_reinit(struct fake_frontend *f)
                      &f->mcast);
 }
 
-static inline void fake_free(struct fake_frontend *f)
+static inline void fake_clear_delivered(struct fake_frontend *f)
 {
     uint32_t i;
 
     for (i = 0; i < f->nr_delivered; i++) {
         free(f->delivered[i].data);
     }
+    f->nr_delivered = 0;
+}
+
+static inline void fake_free(struct fake_frontend *f)
+{
+    fake_clear_delivered(f);
     free(f);
 }
 

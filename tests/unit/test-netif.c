@@ -165,6 +165,7 @@ static void test_select_queue(void)
 {
     static const uint8_t src[4] = { 10, 0, 0, 1 };
     static const uint8_t dst[4] = { 10, 0, 0, 2 };
+    static const uint8_t src6[16] = { 0xfe, 0x80, [15] = 1 };
     uint8_t frame[128];
     uint32_t hits[4] = { 0 };
     uint32_t port, q;
@@ -191,7 +192,8 @@ static void test_select_queue(void)
     frame[13] = 0x06;
     g_assert_cmpuint(netif_flow_hash(frame, 60), ==, 0);
     g_assert_cmpuint(netif_flow_hash(frame, 10), ==, 0);
-    len = make_frame(frame, true, src, dst, 1, 2, 6);
+    len = make_frame(frame, true, src6, src6, 1, 2, 6);
+    g_assert_cmpuint(netif_flow_hash(frame, len), !=, 0);
     g_assert_cmpuint(netif_flow_hash(frame, 14 + 39), ==, 0);
 }
 
