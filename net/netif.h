@@ -182,9 +182,13 @@ enum netif_csum {
     NETIF_CSUM_VALIDATED,   /* checksum already verified */
 };
 
-/* A packet the guest transmitted, assembled from its slots. */
+/*
+ * A packet the guest transmitted, assembled from its slots.  data is the
+ * queue's own buffer, so the embedding may complete a blank checksum in
+ * place before passing it on.
+ */
 struct netif_tx_packet {
-    const uint8_t *data;
+    uint8_t *data;
     uint32_t len;
     enum netif_csum csum;
     uint8_t gso_type;       /* XEN_NETIF_GSO_TYPE_* */

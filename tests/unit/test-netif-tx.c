@@ -107,6 +107,14 @@ static void test_notify_only_past_rsp_event(void)
     /* Nothing new to push: no event even though rsp_event is old. */
     w = netif_tx_process(&f->queue, BUDGET);
     g_assert_false(w.notify);
+
+    /* rsp_event == the old rsp_prod: the frontend saw that one already. */
+    fake_sring(f, NETIF_RING_TX)->rsp_event = 5;
+    fake_tx_add(f, 1, 0, 60, 0, 6);
+    fake_tx_publish(f);
+    w = netif_tx_process(&f->queue, BUDGET);
+    g_assert_cmpuint(rsp_prod(f), ==, 6);
+    g_assert_false(w.notify);
     fake_free(f);
 }
 
@@ -502,6 +510,18 @@ static void test_slot_bigger_than_rest(void)
     assert_tx_status(f, 1, 2, NETIF_RSP_ERROR);
     assert_tx_status(f, 2, 3, NETIF_RSP_OKAY);
     g_assert_cmpuint(f->nr_delivered, ==, 1);
+    fake_free(f);
+
+    /* One byte over is enough (and the wrapped size is never used). */
+    f = fake_new();
+    fake_tx_add(f, 1, 0, 100, NETTXF_more_data, 1);
+    fake_tx_add(f, 2, 0, 101, 0, 2);
+    fake_tx_publish(f);
+    netif_tx_process(&f->queue, BUDGET);
+    g_assert_false(netif_queue_failed(&f->queue));
+    assert_tx_status(f, 0, 1, NETIF_RSP_ERROR);
+    assert_tx_status(f, 1, 2, NETIF_RSP_ERROR);
+    g_assert_cmpuint(f->nr_delivered, ==, 0);
     fake_free(f);
 }
 
