@@ -209,8 +209,10 @@ static bool tx_one_packet(struct netif_queue *q, uint32_t *avail)
     (*avail)--;
     s.total = s.first.size;
 
-    if ((s.first.flags & NETTXF_extra_info) && !tx_get_extras(q, &s, avail)) {
-        return false;
+    if (s.first.flags & NETTXF_extra_info) {
+        if (!tx_get_extras(q, &s, avail)) {
+            return false;
+        }
     }
     if (s.extras[XEN_NETIF_EXTRA_TYPE_MCAST_ADD - 1].type ||
         s.extras[XEN_NETIF_EXTRA_TYPE_MCAST_DEL - 1].type) {

@@ -42,8 +42,6 @@ static uint16_t take_u16(const uint8_t **data, size_t *size)
     return (uint16_t)(v | take_u8(data, size) << 8);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct fake_frontend *f = fake_new();

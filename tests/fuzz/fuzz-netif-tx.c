@@ -121,8 +121,6 @@ static uint32_t put_structured_slot(struct fake_frontend *f, uint32_t idx,
     return 1;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct input in = { data, size };
