@@ -222,8 +222,9 @@ bool netif_read_frontend(const struct netif_backend_config *cfg,
         return say_why(&r, "bad value for multi-queue-num-queues");
     case KEY_OK:
         if (out->num_queues == 0 || out->num_queues > max_queues) {
-            return say_why(&r, "guest requested %u queues, exceeding the "
-                           "maximum of %u", out->num_queues, max_queues);
+            /* netback's wording; it checks 0 too since 2026. */
+            return say_why(&r, "guest requested %u queues, but valid range "
+                           "is 1 - %u", out->num_queues, max_queues);
         }
         break;
     }
