@@ -597,6 +597,21 @@ static void test_bad_gref_mid_chain(void)
     fake_free(f);
 }
 
+static void test_bad_gref_first_slot(void)
+{
+    struct fake_frontend *f = fake_new();
+
+    fake_tx_add(f, FAKE_GREFS + 5, 0, 60, 0, 1);    /* never granted */
+    fake_tx_add(f, 1, 0, 60, 0, 2);
+    fake_tx_publish(f);
+    netif_tx_process(&f->queue, BUDGET);
+    g_assert_false(netif_queue_failed(&f->queue));
+    assert_tx_status(f, 0, 1, NETIF_RSP_ERROR);
+    assert_tx_status(f, 1, 2, NETIF_RSP_OKAY);
+    g_assert_cmpuint(f->nr_delivered, ==, 1);
+    fake_free(f);
+}
+
 static void test_no_sg_drops_chains(void)
 {
     struct fake_frontend *f = fake_new();
@@ -796,6 +811,8 @@ int main(int argc, char **argv)
     g_test_add_func("/netif/tx/chain/slot-bigger-than-rest",
                     test_slot_bigger_than_rest);
     g_test_add_func("/netif/tx/chain/no-sg", test_no_sg_drops_chains);
+    g_test_add_func("/netif/tx/bad-gref-first-slot",
+                    test_bad_gref_first_slot);
     g_test_add_func("/netif/tx/cross-page", test_cross_page);
     g_test_add_func("/netif/tx/too-short", test_too_short);
     g_test_add_func("/netif/tx/bad-gref-mid-chain", test_bad_gref_mid_chain);

@@ -269,6 +269,16 @@ static void test_missing_queue(void)
     expect_failure(dir, &backend_mq, "reading queue-1/tx-ring-ref failed");
 }
 
+static void test_bad_ring_ref(void)
+{
+    g_autoptr(GHashTable) dir = fe_dir();
+
+    set_key(dir, "multi-queue-num-queues", "2");
+    add_queue_keys(dir, 2, false);
+    set_key(dir, "queue-1/rx-ring-ref", "0x10");
+    expect_failure(dir, &backend_mq, "bad value for queue-1/rx-ring-ref");
+}
+
 static void test_event_channel_keys(void)
 {
     g_autoptr(GHashTable) dir = fe_dir();
@@ -397,6 +407,7 @@ int main(int argc, char **argv)
     g_test_add_func("/netif/xenbus/num-queues-single-backend",
                     test_num_queues_against_single_queue_backend);
     g_test_add_func("/netif/xenbus/missing-queue", test_missing_queue);
+    g_test_add_func("/netif/xenbus/bad-ring-ref", test_bad_ring_ref);
     g_test_add_func("/netif/xenbus/event-channel-keys",
                     test_event_channel_keys);
     g_test_add_func("/netif/xenbus/split-not-offered",

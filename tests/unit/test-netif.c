@@ -141,7 +141,7 @@ static void test_flow_hash_vectors(void)
                                         0x1f, 0xff, 0, 0, 0, 0, 0, 0, 0, 7 };
     static const uint8_t v6_dst[16] = { 0x3f, 0xfe, 0x25, 0x01, 0x02, 0x00,
                                         0x00, 0x03, 0, 0, 0, 0, 0, 0, 0, 1 };
-    uint8_t frame[128];
+    uint8_t frame[160];
     size_t len;
 
     len = make_frame(frame, false, v4_src, v4_dst, 2794, 1766, 6);
@@ -154,6 +154,16 @@ static void test_flow_hash_vectors(void)
     g_assert_cmphex(netif_flow_hash(frame, len), ==, 0x40207d3d);
     len = make_frame(frame, true, v6_src, v6_dst, 2794, 1766, 58);
     g_assert_cmphex(netif_flow_hash(frame, len), ==, 0x2cc18cd5);
+
+    /* An 802.1Q tag does not change the flow. */
+    len = make_frame(frame, false, v4_src, v4_dst, 2794, 1766, 6);
+    memmove(frame + 16, frame + 12, len - 12);
+    frame[12] = 0x81;
+    frame[13] = 0x00;
+    frame[14] = 0x00;
+    frame[15] = 0x05;
+    g_assert_cmphex(netif_flow_hash(frame, len + 4), ==, 0x51ccc178);
+    g_assert_cmphex(netif_flow_hash(frame, 16), ==, 0);
 
     /* A fragment hashes on the addresses only. */
     len = make_frame(frame, false, v4_src, v4_dst, 2794, 1766, 6);
