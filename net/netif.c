@@ -1,9 +1,15 @@
 /*
- * netif protocol core: ring index and slot validation.
+ * netif protocol core: ring index and slot validation, queue state,
+ * response pushing and the multicast filter.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
 #include "netif.h"
+#include "netif-ring.h"
 
 uint32_t netif_ring_size(size_t entry_size)
 {
@@ -55,4 +61,129 @@ enum netif_verdict netif_check_tx_slot(const struct netif_tx_request *req,
         return NETIF_FATAL;
     }
     return NETIF_OK;
+}
+
+void netif_page_read(const void *page, uint32_t offset, void *dst,
+                     uint32_t len)
+{
+    const uint8_t *src = (const uint8_t *)page + offset;
+
+    if (len == sizeof(uint32_t) && offset % sizeof(uint32_t) == 0) {
+        /* An index word: one load, never torn by the copy routine. */
+        uint32_t value = __atomic_load_n((const uint32_t *)src,
+                                         __ATOMIC_RELAXED);
+        memcpy(dst, &value, sizeof(value));
+        return;
+    }
+    memcpy(dst, src, len);
+}
+
+void netif_page_write(void *page, uint32_t offset, const void *src,
+                      uint32_t len)
+{
+    uint8_t *dst = (uint8_t *)page + offset;
+
+    if (len == sizeof(uint32_t) && offset % sizeof(uint32_t) == 0) {
+        uint32_t value;
+
+        memcpy(&value, src, sizeof(value));
+        __atomic_store_n((uint32_t *)dst, value, __ATOMIC_RELAXED);
+        return;
+    }
+    memcpy(dst, src, len);
+}
+
+void netif_queue_init(struct netif_queue *q, const struct netif_ops *ops,
+                      void *opaque, const struct netif_backend_config *be,
+                      const struct netif_frontend_features *fe,
+                      struct netif_mcast_filter *mcast)
+{
+    q->ops = ops;
+    q->opaque = opaque;
+    q->backend = be;
+    q->frontend = *fe;
+    q->mcast = mcast;
+    q->tx_req_cons = 0;
+    q->tx_rsp_prod_pvt = 0;
+    q->rx_req_cons = 0;
+    q->rx_rsp_prod_pvt = 0;
+    q->tx_rsp_pushed = 0;
+    q->rx_rsp_pushed = 0;
+    memset(&q->stats, 0, sizeof(q->stats));
+}
+
+void netif_queue_fail(struct netif_queue *q, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (q->stats.fatal) {
+        return;
+    }
+    q->stats.fatal = true;
+    va_start(ap, fmt);
+    vsnprintf(q->stats.fatal_reason, sizeof(q->stats.fatal_reason), fmt,
+              ap);
+    va_end(ap);
+}
+
+bool netif_ring_push_responses(struct netif_queue *q, enum netif_ring ring)
+{
+    uint32_t *pushed = ring == NETIF_RING_TX ? &q->tx_rsp_pushed
+                                             : &q->rx_rsp_pushed;
+    uint32_t new_prod = ring == NETIF_RING_TX ? q->tx_rsp_prod_pvt
+                                              : q->rx_rsp_prod_pvt;
+    uint32_t old_prod = *pushed;
+    uint32_t rsp_event;
+
+    if (new_prod == old_prod) {
+        return false;
+    }
+    netif_wmb();    /* the frontend sees responses before rsp_prod */
+    ring_write_index(q, ring, SRING_RSP_PROD, new_prod);
+    *pushed = new_prod;
+    netif_mb();     /* publish rsp_prod before reading rsp_event */
+    rsp_event = ring_read_index(q, ring, SRING_RSP_EVENT);
+    /* Notify if rsp_event lies in (old_prod, new_prod]. */
+    return (uint32_t)(new_prod - rsp_event) < (uint32_t)(new_prod - old_prod);
+}
+
+static bool mac_equal(const uint8_t *a, const uint8_t *b)
+{
+    return memcmp(a, b, 6) == 0;
+}
+
+bool netif_mcast_add(struct netif_mcast_filter *f, const uint8_t addr[6])
+{
+    if (f->count >= NETIF_MCAST_MAX) {
+        return false;
+    }
+    memcpy(f->addr[f->count], addr, 6);
+    f->count++;
+    return true;
+}
+
+void netif_mcast_del(struct netif_mcast_filter *f, const uint8_t addr[6])
+{
+    uint32_t i;
+
+    for (i = 0; i < f->count; i++) {
+        if (mac_equal(f->addr[i], addr)) {
+            f->count--;
+            memmove(f->addr[i], f->addr[i + 1], (f->count - i) * 6);
+            return;
+        }
+    }
+}
+
+bool netif_mcast_match(const struct netif_mcast_filter *f,
+                       const uint8_t addr[6])
+{
+    uint32_t i;
+
+    for (i = 0; i < f->count; i++) {
+        if (mac_equal(f->addr[i], addr)) {
+            return true;
+        }
+    }
+    return false;
 }
