@@ -6,6 +6,8 @@ what the guest reports: its kernel log, sysfs, xenstore as it reads it,
 and the sha256 it computes of what it downloaded through xen-netfront.
 """
 
+import errno
+
 import pytest
 
 from xenbed import guest
@@ -202,4 +204,29 @@ def test_bad_hypercall_arguments_get_xen_errors(debian_kernel, xen_accel,
     assert_xen_guest(res, debian_kernel, "0x4000a")
     for name, (_, expected) in calls.items():
         assert int(res.result(f"hcall-{name}")) == expected, name
+    assert_download(res, sha)
+
+
+@pytest.mark.parametrize("xen_version", ["0x4000a", "0x40011"])
+def test_hypercall_page_msr(debian_kernel, xen_accel, qemu_binary,
+                            xen_version):
+    """The guest has the hypercall page filled through the MSR that CPUID
+    names; a bad GPA gets a #GP (EIO from the msr driver), never a QEMU
+    crash, and the guest goes on to use its network."""
+    res, sha = boot_xen(debian_kernel, xen_accel, "hcpage\n", xen_version,
+                        modules=NETFRONT + ["msr allow_writes=on"],
+                        programs=["hcpage"], name="test-xen-hcpage")
+    assert_xen_guest(res, debian_kernel, xen_version)
+    assert res.result("hcpage-pages") == "1"
+    assert res.result("hcpage-msr") == "0x40000000"
+    assert res.result("hcpage-write") == "0"
+    assert res.result("hcpage-entries") == "128"
+    # Under TCG, the instruction of the guest's CPU vendor (qemu64 says
+    # AuthenticAMD); KVM writes the host CPU's own.
+    if xen_accel == "tcg":
+        assert res.result("hcpage-insn") == "vmmcall"
+    else:
+        assert res.result("hcpage-insn") in ("vmcall", "vmmcall")
+    for bad in ("unaligned", "no-ram", "rom", "mmio"):
+        assert res.result(f"hcpage-{bad}") == str(errno.EIO), bad
     assert_download(res, sha)
