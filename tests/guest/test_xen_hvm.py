@@ -196,8 +196,21 @@ def test_bad_hypercall_arguments_get_xen_errors(debian_kernel, xen_accel,
         "vcpu-op-vcpu-minus-1": ("24 3 0xffffffff 0", -2),  # -ENOENT
         "gnttab-query-bad-pointer": ("20 6 0x10 1", -14),   # -EFAULT
     }
+    # VCPUOP_register_runstate_memory_area (5) and _vcpu_time_memory_area
+    # (13) with bad areas, for vCPU 0 (in use) and vCPU 1.
+    areas = {
+        f"{name}-vcpu{vcpu}-{what}": (f"{cmd} {vcpu} {what}", -14)
+        for name, cmd in (("runstate", 5), ("time", 13))
+        for vcpu in (0, 1)
+        # KVM registers an area that runs off its page as it is.
+        for what in ("null", "badarg") + (("straddle",) if
+                                          xen_accel == "tcg" else ())
+    }
     script = "".join(f"hcall raw {name} {args}\n"
                      for name, (args, _) in calls.items())
+    script += "".join(f"hcall area {name} {args}\n"
+                      for name, (args, _) in areas.items())
+    calls.update(areas)
     res, sha = boot_xen(debian_kernel, xen_accel, script,
                         modules=NETFRONT + ["xen_privcmd unrestricted=1"],
                         programs=["hcall"], name="test-xen-badhcall")

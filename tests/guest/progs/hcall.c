@@ -7,15 +7,22 @@
  *                 issues hypercall OP with up to 5 integer arguments and
  *                 prints "XENBED-RESULT hcall-NAME <result>" (-errno on
  *                 failure), for tests that feed the emulator bad arguments.
+ *   hcall area NAME CMD VCPU null|straddle|badarg
+ *                 VCPUOP CMD (a register_*_memory_area) for VCPU with a bad
+ *                 area: NULL, one that runs off its page into an unmapped
+ *                 one, or a bad pointer to the argument itself; prints
+ *                 the result as raw does.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/types.h>
@@ -44,6 +51,42 @@ static int raw_hypercall(int fd, int argc, char **argv)
     return 0;
 }
 
+#define HYPERVISOR_vcpu_op 24
+
+static int bad_area_hypercall(int fd, char **argv)
+{
+    /* struct vcpu_register_{runstate,time}_memory_area: a guest handle */
+    uint64_t *area_arg;
+    uint8_t *pages;
+    struct privcmd_hypercall call = {
+        .op = HYPERVISOR_vcpu_op,
+        .arg = { strtoull(argv[3], NULL, 0), strtoull(argv[4], NULL, 0) },
+    };
+    long ret;
+
+    pages = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    if (pages == MAP_FAILED) {
+        perror("hcall: mmap");
+        return 1;
+    }
+    area_arg = (uint64_t *)pages;
+    if (!strcmp(argv[5], "null")) {
+        *area_arg = 0;
+    } else if (!strcmp(argv[5], "straddle")) {
+        /* The area starts 8 bytes before the end of a page with nothing
+         * mapped after it. */
+        munmap(pages + 4096, 4096);
+        *area_arg = (uintptr_t)(pages + 4096 - 8);
+    } else {
+        area_arg = (uint64_t *)8;
+    }
+    call.arg[2] = (uintptr_t)area_arg;
+    ret = ioctl(fd, IOCTL_PRIVCMD_HYPERCALL, &call);
+    printf("XENBED-RESULT hcall-%s %ld\n", argv[2], ret < 0 ? -(long)errno : ret);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct privcmd_hypercall call = {
@@ -61,8 +104,12 @@ int main(int argc, char **argv)
     if (argc >= 4 && !strcmp(argv[1], "raw")) {
         return raw_hypercall(fd, argc, argv);
     }
+    if (argc == 6 && !strcmp(argv[1], "area")) {
+        return bad_area_hypercall(fd, argv);
+    }
     if (count <= 0) {
-        fprintf(stderr, "usage: hcall COUNT | hcall raw NAME OP [ARG...]\n");
+        fprintf(stderr, "usage: hcall COUNT | hcall raw NAME OP [ARG...] | "
+                "hcall area NAME CMD VCPU null|straddle|badarg\n");
         return 1;
     }
     version = ioctl(fd, IOCTL_PRIVCMD_HYPERCALL, &call);
