@@ -47,8 +47,10 @@ def assert_download(res, expected_sha, size=guest.BLOB_SIZE):
 
 
 @pytest.mark.parametrize("xen_version,smp", [
-    ("0x4000a", 1), ("0x4000a", 2), ("0x4000a", 4), ("0x40011", 2),
-], ids=["4.10-smp1", "4.10-smp2", "4.10-smp4", "4.17-smp2"])
+    ("0x4000a", 1), ("0x4000a", 2), ("0x4000a", 4),
+    ("0x40011", 1), ("0x40011", 2), ("0x40011", 4),
+], ids=["4.10-smp1", "4.10-smp2", "4.10-smp4",
+        "4.17-smp1", "4.17-smp2", "4.17-smp4"])
 def test_xen_hvm_guest_with_netfront(debian_kernel, xen_accel, qemu_binary,
                                      xen_version, smp):
     res, sha = boot_xen(debian_kernel, xen_accel, "", xen_version, smp=smp)
@@ -152,16 +154,20 @@ echo "XENBED-RESULT big-sha256 $(sha256sum /tmp/big | cut -d' ' -f1)"
     assert res.result("cpus-online") == "0-3"
 
 
-@pytest.mark.parametrize("append", ["xen_no_vector_callback",
-                                    "xen_no_vector_callback noapic"],
-                         ids=["intx-ioapic", "intx-pic"])
-def test_gsi_intx_callback(debian_kernel, xen_accel, qemu_binary, append):
+@pytest.mark.parametrize("append,smp", [
+    ("xen_no_vector_callback", 1), ("xen_no_vector_callback", 2),
+    ("xen_no_vector_callback", 4), ("xen_no_vector_callback noapic", 2),
+], ids=["intx-ioapic-smp1", "intx-ioapic-smp2", "intx-ioapic-smp4",
+        "intx-pic-smp2"])
+def test_gsi_intx_callback(debian_kernel, xen_accel, qemu_binary, append,
+                           smp):
     """Events through the xen-platform PCI INTx line instead of a vector."""
     res, sha = boot_xen(debian_kernel, xen_accel, """
 grep xen-platform-pci /proc/interrupts | tr -s ' ' |
     sed 's/^ *[0-9]*: *\\([0-9]*\\).*/XENBED-RESULT platform-irqs \\1/'
-""", append=append, name="test-xen-intx")
+""", append=append, smp=smp, name="test-xen-intx")
     assert_xen_guest(res, debian_kernel, "0x4000a")
+    assert res.result("nproc") == str(smp)
     assert not res.dmesg_has("callback vector for event delivery is enabled")
     # The download's events all came through the INTx line.
     assert int(res.result("platform-irqs")) > 0
