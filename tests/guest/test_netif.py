@@ -9,19 +9,10 @@ command per connection (tools/xenbed/blobcgi.py), which also hands the
 guest the device's own per-queue counters (QOM queue-stats over QMP).
 """
 
-import hashlib
-import os
-import sys
-import tempfile
-from contextlib import contextmanager
-from pathlib import Path
-
 import pytest
 
 from xenbed import guest, kernel
 
-REPO = Path(__file__).resolve().parents[2]
-CGI = REPO / "tools" / "xenbed" / "blobcgi.py"
 URL = f"http://{guest.BLOB_GUEST_ADDR}:{guest.BLOB_GUEST_PORT}"
 NETFRONT = ["xen_netfront"]
 BLOB = 1 << 20
@@ -36,21 +27,11 @@ def xen_accel(request):
     return request.param
 
 
-@contextmanager
 def cgi_network(blob_size, device_options):
-    """slirp whose only way out is blobcgi.py per connection, a
-    xen-net-device with id xn0, and a QMP socket for its counters."""
-    with tempfile.TemporaryDirectory(prefix="xenbed-netif-") as tmp:
-        data = os.urandom(blob_size)
-        blob, qmp = Path(tmp) / "blob", Path(tmp) / "qmp"
-        blob.write_bytes(data)
-        cmd = f"{sys.executable} {CGI} {blob} {qmp} /machine/peripheral/xn0"
-        fwd = (f"guestfwd=tcp:{guest.BLOB_GUEST_ADDR}:"
-               f"{guest.BLOB_GUEST_PORT}-cmd:{cmd}")
-        yield hashlib.sha256(data).hexdigest(), [
-            ("-netdev", guest.user_netdev("net0", [fwd])),
-            ("-device", f"xen-net-device,id=xn0,netdev=net0{device_options}"),
-            ("-qmp", f"unix:{qmp},server=on,wait=off")]
+    """guest.cgi_network with a xen-net-device xn0 and its counters."""
+    return guest.cgi_network(
+        blob_size, f"xen-net-device,id=xn0,netdev=net0{device_options}",
+        "/machine/peripheral/xn0")
 
 
 # Guest shell functions.  netif_facts PREFIX reports queues, interrupt
