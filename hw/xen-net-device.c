@@ -60,6 +60,7 @@ typedef struct XenNetQueue {
     QEMUTimer *rx_poll;
     bool fatal_reported;
     uint64_t tx_gso_dropped;
+    uint64_t rx_ring_full;          /* packets held back: no RX buffers */
     struct netif_queue core;        /* last: holds a 64 KiB TX buffer */
 } XenNetQueue;
 
@@ -306,6 +307,7 @@ static ssize_t xen_net_receive(NetClientState *nc, const uint8_t *buf,
         return size;
     case NETIF_RX_NO_SPACE:
         /* The net layer queues it; the armed req_event brings it back. */
+        q->rx_ring_full++;
         if (!q->core.frontend.rx_notify) {
             timer_mod(q->rx_poll, qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL) +
                       XEN_NET_RX_POLL_MS);
@@ -544,10 +546,11 @@ static char *xen_net_get_queue_stats(Object *obj, Error **errp)
                                " tx-gso %" PRIu64 " tx-gso-dropped %" PRIu64
                                " rx-packets %" PRIu64 " rx-bytes %" PRIu64
                                " rx-errors %" PRIu64 " rx-dropped %" PRIu64
-                               " %s%s%s\n", i, st->tx_packets, st->tx_bytes,
-                               st->tx_errors, st->tx_gso_packets,
-                               q->tx_gso_dropped, st->rx_packets,
-                               st->rx_bytes, st->rx_errors, st->rx_dropped,
+                               " rx-ring-full %" PRIu64 " %s%s%s\n", i,
+                               st->tx_packets, st->tx_bytes, st->tx_errors,
+                               st->tx_gso_packets, q->tx_gso_dropped,
+                               st->rx_packets, st->rx_bytes, st->rx_errors,
+                               st->rx_dropped, q->rx_ring_full,
                                st->fatal ? "failed (" : "ok",
                                st->fatal ? st->fatal_reason : "",
                                st->fatal ? ")" : "");

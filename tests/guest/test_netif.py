@@ -119,8 +119,8 @@ def queue_stats(res, prefix=""):
     for key, value in res.results.items():
         if key.startswith(f"{prefix}qstat"):
             words = value.split()
-            stats = dict(zip(words[0:18:2], map(int, words[1:18:2])))
-            stats["state"] = " ".join(words[18:])
+            stats = dict(zip(words[0:20:2], map(int, words[1:20:2])))
+            stats["state"] = " ".join(words[20:])
             out[int(key[len(prefix) + 5:])] = stats
     return out
 
