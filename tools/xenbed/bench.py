@@ -19,7 +19,7 @@ def add_arguments(p):
                    help="vCPUs (net: 4 unless given)")
     p.add_argument("--flows", type=int, default=4,
                    help="net: parallel TCP flows each way")
-    p.add_argument("--mib", type=int, default=16,
+    p.add_argument("--mib", type=int, default=32,
                    help="net: MiB per download flow (uploads are twice that, "
                    "in hex)")
 
