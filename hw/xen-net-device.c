@@ -27,6 +27,8 @@
 #include "qemu/timer.h"
 #include "qobject/qdict.h"
 #include "qapi/error.h"
+#include "monitor/hmp.h"
+#include "monitor/monitor.h"
 #include "net/eth.h"
 #include "net/net.h"
 #include "net/util.h"
@@ -556,6 +558,30 @@ static char *xen_net_get_queue_stats(Object *obj, Error **errp)
                                st->fatal ? ")" : "");
     }
     return g_string_free(s, false);
+}
+
+static int xen_net_hmp_one(Object *obj, void *opaque)
+{
+    Monitor *mon = opaque;
+    XenNetDev *netdev;
+    g_autofree char *path = NULL;
+    g_autofree char *stats = NULL;
+
+    if (!object_dynamic_cast(obj, TYPE_XEN_NET_DEVICE)) {
+        return 0;
+    }
+    netdev = XEN_NET_DEVICE(obj);
+    path = object_get_canonical_path(obj);
+    stats = xen_net_get_queue_stats(obj, NULL);
+    monitor_printf(mon, "%s: vif%d, %u queue%s%s\n%s", path, netdev->dev,
+                   netdev->num_queues, netdev->num_queues == 1 ? "" : "s",
+                   netdev->connected ? "" : " (not connected)", stats);
+    return 0;
+}
+
+void hmp_info_xen_net(Monitor *mon, const QDict *qdict)
+{
+    object_child_foreach_recursive(object_get_root(), xen_net_hmp_one, mon);
 }
 
 static void xen_net_realize(XenDevice *xendev, Error **errp)

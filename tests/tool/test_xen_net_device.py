@@ -1,5 +1,6 @@
 """xen-net-device configuration, without a guest: the QOM side of the
-device (properties, queue-stats) and the values it refuses."""
+device (properties, queue-stats, HMP info xen-net) and the values it
+refuses."""
 
 import subprocess
 
@@ -29,6 +30,7 @@ def test_properties_and_empty_queue_stats(qemu_binary, tmp_path):
         stats = get("queue-stats")
         hmp = vm.cmd("human-monitor-command",
                      command_line="qom-get /machine/peripheral/xn0 sg")
+        info = vm.cmd("human-monitor-command", command_line="info xen-net")
     finally:
         vm.shutdown()
     assert values == {"max-queues": 0, "split-event-channels": False,
@@ -37,6 +39,7 @@ def test_properties_and_empty_queue_stats(qemu_binary, tmp_path):
     # No frontend has connected: no queue to report.
     assert stats == ""
     assert hmp.strip() == "true"
+    assert info == "/machine/peripheral/xn0: vif0, 0 queues (not connected)\r\n"
 
 
 def test_too_many_queues_is_refused(qemu_binary):
