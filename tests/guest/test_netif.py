@@ -94,11 +94,12 @@ echo "XENBED-RESULT up-bytes $(wc -c < /tmp/up)"
 
 
 def boot_netif(kern, accel, script, *, device="", smp=4, modules=NETFRONT,
-               name="test-netif", blob_size=BLOB, append="", timeout=300):
+               name="test-netif", blob_size=BLOB, append="", timeout=300,
+               programs=("xs",)):
     with cgi_network(blob_size, device) as (sha, devices):
         initrd = kernel.build_initramfs(
             kern, modules, GUEST_FUNCS + script + guest.DMESG_DUMP,
-            name=f"{name}-{kern.label}", programs=["xs"])
+            name=f"{name}-{kern.label}", programs=list(programs))
         argv = guest.qemu_argv(kern.image, initrd, devices=devices, smp=smp,
                                accel=guest.xen_accel(accel, "0x4000a"),
                                append=append)
@@ -282,3 +283,51 @@ device_stats "re-"
     assert sorted(stats) == [0, 1], stats
     assert all(st["tx-packets"] > 0 and st["rx-packets"] > 0
                for st in stats.values()), stats
+
+
+# Rebind netfront after a fake frontend, then download again.
+REBIND_AND_DOWNLOAD = f"""
+echo vif-0 > /sys/bus/xen/drivers/vif/bind
+n=0
+while [ $n -lt 50 ] && ! ls /sys/class/net | grep -qv '^lo$'; do
+    sleep 0.1; n=$((n + 1))
+done
+nic=$(ls /sys/class/net | grep -v '^lo$' | head -n 1)
+ip link set "$nic" up
+ip addr add 10.0.2.15/24 dev "$nic"
+ip route add default via 10.0.2.2
+wget -q -O /tmp/again {URL}/blob
+echo "XENBED-RESULT again-sha256 $(sha256sum < /tmp/again | cut -d' ' -f1)"
+"""
+
+
+@pytest.mark.parametrize("attack", ["tx-prod", "storm"])
+def test_hostile_frontend(debian_kernel, xen_accel, qemu_binary, attack):
+    """A userspace frontend (tests/guest/progs/fakevif.c) connects with
+    netfront unbound and breaks its ring (req_prod 2^31 ahead) or storms
+    its port: the queue fails with one error line, or the storm is
+    absorbed; the backend stays connected, QEMU stays up and netfront
+    works again after rebinding."""
+    res, sha = boot_netif(debian_kernel, xen_accel, f"""
+echo vif-0 > /sys/bus/xen/drivers/vif/unbind
+backend=$(xs device/vif/0/backend | cut -d= -f2)
+fakevif device/vif/0 $backend {attack}
+""" + REBIND_AND_DOWNLOAD, device=",max-queues=1,split-event-channels=off",
+        modules=NETFRONT + ["xen_gntalloc", "xen_evtchn"],
+        programs=("xs", "fakevif"), name=f"test-netif-{attack}")
+    assert "fakevif-error" not in res.results, res.results
+    assert res.result("fakevif-initwait") == "2"
+    assert res.result("fakevif-connected") == "4"
+    assert res.result("fakevif-after") == "4"
+    assert res.result("fakevif-closed") == "6"
+    # No response was ever pushed for the garbage requests.
+    assert res.result("fakevif-rsp-prod") == "0"
+    failed = [line for line in res.console
+              if "xen-net-device vif0 queue 0 failed" in line]
+    if attack == "tx-prod":
+        assert len(failed) == 1, failed
+        assert "Impossible number of requests: req_prod 2147483648" in \
+            failed[0], failed
+    else:
+        assert failed == []
+    assert res.result("again-sha256") == sha
