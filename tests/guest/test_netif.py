@@ -301,13 +301,15 @@ echo "XENBED-RESULT again-sha256 $(sha256sum < /tmp/again | cut -d' ' -f1)"
 """
 
 
-@pytest.mark.parametrize("attack", ["tx-prod", "storm"])
+@pytest.mark.parametrize("attack", ["tx-prod", "storm", "bad-num-queues",
+                                    "shared-ring"])
 def test_hostile_frontend(debian_kernel, xen_accel, qemu_binary, attack):
     """A userspace frontend (tests/guest/progs/fakevif.c) connects with
     netfront unbound and breaks its ring (req_prod 2^31 ahead) or storms
     its port: the queue fails with one error line, or the storm is
-    absorbed; the backend stays connected, QEMU stays up and netfront
-    works again after rebinding."""
+    absorbed, and the backend stays connected.  Or it writes keys the
+    backend must refuse: the backend goes Closing.  QEMU stays up and
+    netfront works again after rebinding."""
     res, sha = boot_netif(debian_kernel, xen_accel, f"""
 echo vif-0 > /sys/bus/xen/drivers/vif/unbind
 backend=$(xs device/vif/0/backend | cut -d= -f2)
@@ -317,6 +319,12 @@ fakevif device/vif/0 $backend {attack}
         programs=("xs", "fakevif"), name=f"test-netif-{attack}")
     assert "fakevif-error" not in res.results, res.results
     assert res.result("fakevif-initwait") == "2"
+    assert res.result("fakevif-closed") == "6"
+    assert res.result("again-sha256") == sha
+    if attack in ("bad-num-queues", "shared-ring"):
+        assert res.result("fakevif-refused") == "5"
+        assert "fakevif-connected" not in res.results
+        return
     assert res.result("fakevif-connected") == "4"
     assert res.result("fakevif-after") == "4"
     assert res.result("fakevif-closed") == "6"

@@ -9,8 +9,10 @@
  * write the frontend keys and go Initialising -> Connected like netfront,
  * wait for the backend to connect, then ATTACK and go Closing -> Closed.
  *
- *   tx-prod   TX req_prod = req_cons + 2^31, then notify
- *   storm     notify 100000 times with nothing on the rings
+ *   tx-prod         TX req_prod = req_cons + 2^31, then notify
+ *   storm           notify 100000 times with nothing on the rings
+ *   bad-num-queues  multi-queue-num-queues "1x" (the backend must refuse)
+ *   shared-ring     one page for both rings (the backend must refuse)
  *
  * Prints "XENBED-RESULT fakevif-<step> <value>" lines.
  *
@@ -59,6 +61,7 @@ struct xsd_sockmsg {
 };
 #define XS_READ   2
 #define XS_WRITE  11
+#define XS_RM     13
 #define XS_ERROR  16
 
 static int xs_fd;
@@ -164,6 +167,7 @@ int main(int argc, char **argv)
     struct ioctl_evtchn_bind_unbound_port bind = { .remote_domain = 0 };
     struct ioctl_evtchn_notify notify;
     const char *fe, *be, *attack;
+    char path[256];
     uint32_t tx_ref, rx_ref;
     volatile uint32_t *tx;
     int gnt_fd, evt_fd, port, i;
@@ -192,11 +196,27 @@ int main(int argc, char **argv)
     xs_write(fe, "state", "%u", 1);
     printf("XENBED-RESULT fakevif-initwait %d\n", wait_backend(be, 2));
     xs_write(fe, "tx-ring-ref", "%u", tx_ref);
-    xs_write(fe, "rx-ring-ref", "%u", rx_ref);
+    xs_write(fe, "rx-ring-ref", "%u",
+             strcmp(attack, "shared-ring") ? rx_ref : tx_ref);
     xs_write(fe, "event-channel", "%u", port);
     xs_write(fe, "request-rx-copy", "%u", 1);
+    if (!strcmp(attack, "bad-num-queues")) {
+        xs_write(fe, "multi-queue-num-queues", "%ux", 1);
+    }
     xs_write(fe, "state", "%u", 4);
+    if (!strcmp(attack, "bad-num-queues") || !strcmp(attack, "shared-ring")) {
+        /* Refused at connect: the backend goes Closing. */
+        printf("XENBED-RESULT fakevif-refused %d\n", wait_backend(be, 5));
+        snprintf(path, sizeof(path), "%s/multi-queue-num-queues", fe);
+        xs_request(XS_RM, path, NULL, NULL, 0);
+        xs_write(fe, "state", "%u", 6);
+        printf("XENBED-RESULT fakevif-closed %d\n", wait_backend(be, 6));
+        return 0;
+    }
     printf("XENBED-RESULT fakevif-connected %d\n", wait_backend(be, 4));
+    /* Let the console line out before QEMU may print its error. */
+    fflush(stdout);
+    sleep(1);
 
     if (!strcmp(attack, "tx-prod")) {
         tx[0] = 0x80000000u;            /* req_prod; req_cons is 0 */
