@@ -422,4 +422,42 @@ uint32_t netif_flow_hash(const uint8_t *frame, size_t len);
 uint32_t netif_select_queue(const uint8_t *frame, size_t len,
                             uint32_t num_queues);
 
+/* ---- Software offloads (netif-offload.c) ---- */
+
+/* Where the headers of an Ethernet frame with IPv4/IPv6 + TCP/UDP lie. */
+struct netif_l3l4 {
+    uint32_t l3;        /* IP header */
+    uint32_t l4;        /* TCP/UDP header */
+    uint32_t l4_hlen;
+    uint32_t end;       /* end of the IP packet (frame padding excluded) */
+    uint32_t csum_off;  /* the L4 checksum field */
+    uint8_t proto;
+    bool ipv6;
+};
+
+/* Parse and bounds-check the headers; false for anything else. */
+bool netif_parse_l3l4(const uint8_t *frame, uint32_t len,
+                      struct netif_l3l4 *out);
+
+/* Compute the TCP/UDP checksum in place; false if not such a frame. */
+bool netif_csum_complete(uint8_t *frame, uint32_t len);
+
+/* Smallest MSS segmented: bounds the frames made of one guest packet. */
+#define NETIF_GSO_MIN_MSS 48u
+/* Largest segment built; seg[] must hold this many bytes. */
+#define NETIF_GSO_SEG_MAX 65536u
+
+typedef void (*netif_segment_fn)(void *opaque, const uint8_t *frame,
+                                 uint32_t len);
+
+/*
+ * Cut a TCP frame into segments of at most mss payload bytes, each with
+ * its own IP length, IPv4 id and checksum, TCP sequence number and
+ * checksum, built in seg[] and passed to out().  Returns the number of
+ * segments, or 0 if the frame is not TCP over IPv4/IPv6 or mss is below
+ * NETIF_GSO_MIN_MSS (nothing is passed on then).
+ */
+uint32_t netif_gso_segment(const uint8_t *frame, uint32_t len, uint16_t mss,
+                           uint8_t *seg, netif_segment_fn out, void *opaque);
+
 #endif

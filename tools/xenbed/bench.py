@@ -4,21 +4,29 @@ import statistics
 import time
 
 from . import guest, kernel
-from .common import log
+from .common import XenbedError, log
 
 XEN_VERSION = "0x4000a"
 
 
 def add_arguments(p):
-    p.add_argument("what", choices=["boot", "clock"], help="boot: plain TCG "
-                   "vs Xen HVM under TCG boot time, and the cost of a "
-                   "hypercall; clock: drift of a Xen HVM guest's clocks "
-                   "against the host's")
+    p.add_argument("what", choices=["boot", "clock", "net"], help="boot: "
+                   "plain TCG vs Xen HVM under TCG boot time, and the cost "
+                   "of a hypercall; clock: drift of a Xen HVM guest's clocks "
+                   "against the host's; net: TCP throughput both ways "
+                   "through slirp for virtio-net and xen-net-device "
+                   "configurations")
     p.add_argument("--kernel", help="as for xenbed run (default 6.12)")
     p.add_argument("--runs", type=int, default=5)
-    p.add_argument("--smp", type=int, default=2)
+    p.add_argument("--smp", type=int, default=2,
+                   help="vCPUs (net: 4 unless given)")
     p.add_argument("--minutes", type=int, default=10,
                    help="clock: how long to measure (default 10)")
+    p.add_argument("--flows", type=int, default=4,
+                   help="net: parallel TCP flows each way")
+    p.add_argument("--mib", type=int, default=32,
+                   help="net: MiB per download flow (uploads are twice that, "
+                   "in hex)")
 
 
 def boot_seconds(kern, accel, runs, smp, modules=(), script="", programs=()):
@@ -99,5 +107,90 @@ def bench_clock(args):
     return 0
 
 
+# name, -device value (None: virtio-net-pci on plain TCG), guest modules
+NET_CONFIGS = [
+    ("virtio-net-pci", None, ["virtio_pci", "virtio_net"]),
+    ("xen-net upstream-like", "max-queues=1,split-event-channels=off,"
+     "sg=off,gso-tcpv4=off,gso-tcpv6=off,ipv6-csum-offload=off",
+     ["xen_netfront"]),
+    ("xen-net full, 1 queue", "max-queues=1", ["xen_netfront"]),
+    ("xen-net full, 4 queues", "max-queues=4", ["xen_netfront"]),
+]
+
+
+def net_script(flows):
+    """Host->guest: `flows` parallel downloads; guest->host: as many
+    uploads of the blob in hex.  XENBED-MARK lines time them on the host."""
+    url = f"http://{guest.BLOB_GUEST_ADDR}:{guest.BLOB_GUEST_PORT}"
+    return guest.NET_SETUP + f"""
+wget -q -O /tmp/blob {url}/blob
+od -An -v -tx1 /tmp/blob | tr -d ' \\n' > /tmp/up
+echo "XENBED-RESULT up-bytes $(wc -c < /tmp/up)"
+rm /tmp/blob
+run() {{
+    i=0; pids=""
+    while [ $i -lt {flows} ]; do
+        "$@" & pids="$pids $!"; i=$((i + 1))
+    done
+    for p in $pids; do wait $p || echo "XENBED-RESULT failed $*"; done
+}}
+echo "XENBED-MARK rx-start"
+run wget -q -O /dev/null {url}/blob
+echo "XENBED-MARK rx-end"
+echo "XENBED-MARK tx-start"
+run wget -q -O /dev/null --post-file /tmp/up {url}/upload
+echo "XENBED-MARK tx-end"
+"""
+
+
+def bench_net_one(kern, accel, device, modules, args, smp):
+    size = args.mib << 20
+    xen = device is not None
+    nic = (f"xen-net-device,netdev=net0,{device}" if xen else
+           guest.nic_device("virtio-net-pci"))
+    with guest.cgi_network(size, nic) as (_, devices):
+        initrd = kernel.build_initramfs(kern, modules, net_script(args.flows),
+                                        name=f"bench-net-{kern.label}")
+        res = guest.boot(guest.qemu_argv(
+            kern.image, initrd, smp=smp, memory="1G", devices=devices,
+            accel=guest.xen_accel(accel, XEN_VERSION) if xen else accel),
+            timeout=900)
+    if res.exit_code != 0 or "failed" in res.results:
+        raise XenbedError("bench net: a transfer failed:\n" +
+                          "\n".join(res.console[-20:]))
+    rx = args.flows * size / (res.marks["rx-end"] - res.marks["rx-start"])
+    tx = (args.flows * int(res.result("up-bytes")) /
+          (res.marks["tx-end"] - res.marks["tx-start"]))
+    return rx / 1e6, tx / 1e6
+
+
+def bench_net(args):
+    kern = kernel.resolve(args.kernel)
+    accel = guest.accelerator("auto")
+    smp = args.smp if args.smp != 2 else 4
+    log(f"TCP through slirp, {kern.label}, {accel}, {smp} vCPUs, "
+        f"{args.flows} flows of {args.mib} MiB each way")
+    rows = []
+    for name, device, modules in NET_CONFIGS:
+        rx, tx = bench_net_one(kern, accel, device, modules, args, smp)
+        log(f"{name}: host->guest {rx:.1f} MB/s, guest->host {tx:.1f} MB/s")
+        rows.append((name, rx, tx))
+    base_rx, base_tx = rows[0][1], rows[0][2]
+    up_rx, up_tx = rows[1][1], rows[1][2]
+    print()
+    print(f"xenbed bench net: {kern.label}, {accel.upper()}, {smp} vCPUs, "
+          f"{args.flows} parallel TCP flows each way through slirp "
+          "(127.0.0.1), MB/s")
+    print(f"  {'configuration':<24} {'host->guest':>11} {'guest->host':>11}"
+          f"   {'vs virtio':>15}   {'vs upstream-like':>16}")
+    for name, rx, tx in rows:
+        print(f"  {name:<24} {rx:>11.1f} {tx:>11.1f}   "
+              f"{rx / base_rx:>6.2f}x {tx / base_tx:>6.2f}x   "
+              f"{rx / up_rx:>7.2f}x {tx / up_tx:>6.2f}x")
+    print("  goals: full features >= 1.0x virtio-net and >= 2x upstream-like")
+    return 0
+
+
 def main(args):
-    return {"boot": bench_boot, "clock": bench_clock}[args.what](args)
+    return {"boot": bench_boot, "clock": bench_clock,
+            "net": bench_net}[args.what](args)

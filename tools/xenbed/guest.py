@@ -10,6 +10,8 @@ import hashlib
 import http.server
 import os
 import subprocess
+import sys
+import tempfile
 import threading
 import time
 from collections import deque
@@ -176,6 +178,31 @@ def blob_network(nic, blob_size=BLOB_SIZE):
     with BlobServer(blob_size) as server:
         yield server, [("-netdev", user_netdev("net0", [server.guestfwd()])),
                        ("-device", nic_device(nic))]
+
+
+CGI = Path(__file__).with_name("blobcgi.py")
+
+
+@contextmanager
+def cgi_network(blob_size, device, qom_path=""):
+    """A random blob, slirp whose only way out is blobcgi.py run per
+    connection (so flows can run in parallel, which a chardev guestfwd
+    cannot carry), the NIC `device` (a -device value on netdev net0) and,
+    with qom_path, a QMP socket through which the guest's GET /stats
+    reads that object's queue-stats.  Yields (sha256, device arguments)."""
+    with tempfile.TemporaryDirectory(prefix="xenbed-net-") as tmp:
+        data = os.urandom(blob_size)
+        blob, qmp = Path(tmp) / "blob", Path(tmp) / "qmp"
+        blob.write_bytes(data)
+        cmd = f"{sys.executable} {CGI} {blob}"
+        devices = []
+        if qom_path:
+            cmd += f" {qmp} {qom_path}"
+            devices.append(("-qmp", f"unix:{qmp},server=on,wait=off"))
+        fwd = f"guestfwd=tcp:{BLOB_GUEST_ADDR}:{BLOB_GUEST_PORT}-cmd:{cmd}"
+        devices += [("-netdev", user_netdev("net0", [fwd])),
+                    ("-device", device)]
+        yield hashlib.sha256(data).hexdigest(), devices
 
 
 def boot_with_blob(kern, script, *, name, nic="virtio-net-pci",

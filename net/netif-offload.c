@@ -1,0 +1,232 @@
+/*
+ * netif offloads done in software for peers that take neither partial
+ * checksums nor GSO frames (slirp): complete a blank TCP/UDP checksum,
+ * and cut a TCP GSO frame into MSS-sized frames with full checksums.
+ *
+ * Every length comes from the frame and is checked against the frame's
+ * size before use: the frame is guest data.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include <string.h>
+
+#include "netif.h"
+
+#define ETH_P_IPV4  0x0800
+#define ETH_P_IPV6  0x86dd
+#define ETH_P_VLAN  0x8100
+#define IPPROTO_TCP_ 6
+#define IPPROTO_UDP_ 17
+#define TCP_FIN 0x01
+#define TCP_PSH 0x08
+#define TCP_CWR 0x80
+
+static uint16_t get_be16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static void put_be16(uint8_t *p, uint16_t v)
+{
+    p[0] = v >> 8;
+    p[1] = v & 0xff;
+}
+
+static uint32_t csum_add(uint32_t sum, const uint8_t *p, uint32_t len)
+{
+    uint32_t i;
+
+    for (i = 0; i + 1 < len; i += 2) {
+        sum += get_be16(p + i);
+    }
+    if (len & 1) {
+        sum += (uint32_t)p[len - 1] << 8;
+    }
+    return sum;
+}
+
+static uint16_t csum_fold(uint32_t sum)
+{
+    while (sum >> 16) {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    return (uint16_t)~sum;
+}
+
+bool netif_parse_l3l4(const uint8_t *frame, uint32_t len,
+                      struct netif_l3l4 *out)
+{
+    uint32_t l3 = NETIF_ETH_HLEN;
+    uint16_t proto;
+
+    if (len < NETIF_ETH_HLEN) {
+        return false;
+    }
+    proto = get_be16(frame + 12);
+    if (proto == ETH_P_VLAN) {
+        if (len < NETIF_ETH_HLEN + 4) {
+            return false;
+        }
+        proto = get_be16(frame + 16);
+        l3 += 4;
+    }
+    out->l3 = l3;
+    if (proto == ETH_P_IPV4) {
+        uint32_t ihl, total;
+
+        if (len < l3 + 20 || (frame[l3] >> 4) != 4) {
+            return false;
+        }
+        ihl = (frame[l3] & 0xf) * 4u;
+        total = get_be16(frame + l3 + 2);
+        if (ihl < 20 || total < ihl || l3 + total > len) {
+            return false;
+        }
+        /* A fragment has no L4 header to checksum (but the first). */
+        if (get_be16(frame + l3 + 6) & 0x3fff) {
+            return false;
+        }
+        out->ipv6 = false;
+        out->proto = frame[l3 + 9];
+        out->l4 = l3 + ihl;
+        out->end = l3 + total;
+    } else if (proto == ETH_P_IPV6) {
+        uint32_t plen;
+
+        if (len < l3 + 40 || (frame[l3] >> 4) != 6) {
+            return false;
+        }
+        plen = get_be16(frame + l3 + 4);
+        if (l3 + 40 + plen > len) {
+            return false;
+        }
+        /* No extension headers: netfront's TSO6 frames have none. */
+        out->ipv6 = true;
+        out->proto = frame[l3 + 6];
+        out->l4 = l3 + 40;
+        out->end = l3 + 40 + plen;
+    } else {
+        return false;
+    }
+    if (out->proto == IPPROTO_TCP_) {
+        uint32_t doff;
+
+        if (out->end < out->l4 + 20) {
+            return false;
+        }
+        doff = (frame[out->l4 + 12] >> 4) * 4u;
+        if (doff < 20 || out->l4 + doff > out->end) {
+            return false;
+        }
+        out->l4_hlen = doff;
+        out->csum_off = out->l4 + 16;
+    } else if (out->proto == IPPROTO_UDP_) {
+        if (out->end < out->l4 + 8) {
+            return false;
+        }
+        out->l4_hlen = 8;
+        out->csum_off = out->l4 + 6;
+    } else {
+        return false;
+    }
+    return true;
+}
+
+/* Fill the L4 checksum of a parsed frame from scratch. */
+static void l4_checksum(uint8_t *frame, const struct netif_l3l4 *p)
+{
+    uint32_t l4_len = p->end - p->l4;
+    uint32_t sum = 0;
+    uint16_t csum;
+
+    if (p->ipv6) {
+        sum = csum_add(sum, frame + p->l3 + 8, 32);
+    } else {
+        sum = csum_add(sum, frame + p->l3 + 12, 8);
+    }
+    sum += p->proto;
+    sum += l4_len & 0xffff;
+    sum += l4_len >> 16;
+    put_be16(frame + p->csum_off, 0);
+    sum = csum_add(sum, frame + p->l4, l4_len);
+    csum = csum_fold(sum);
+    if (csum == 0 && p->proto == IPPROTO_UDP_) {
+        csum = 0xffff;
+    }
+    put_be16(frame + p->csum_off, csum);
+}
+
+static void ipv4_header_checksum(uint8_t *frame, const struct netif_l3l4 *p)
+{
+    put_be16(frame + p->l3 + 10, 0);
+    put_be16(frame + p->l3 + 10,
+             csum_fold(csum_add(0, frame + p->l3, p->l4 - p->l3)));
+}
+
+bool netif_csum_complete(uint8_t *frame, uint32_t len)
+{
+    struct netif_l3l4 p;
+
+    if (!netif_parse_l3l4(frame, len, &p)) {
+        return false;
+    }
+    l4_checksum(frame, &p);
+    return true;
+}
+
+uint32_t netif_gso_segment(const uint8_t *frame, uint32_t len, uint16_t mss,
+                           uint8_t *seg, netif_segment_fn out, void *opaque)
+{
+    struct netif_l3l4 p;
+    uint32_t hlen, payload, pos, count = 0;
+    uint32_t seq;
+    uint16_t ip_id;
+    uint8_t flags;
+
+    if (mss < NETIF_GSO_MIN_MSS || !netif_parse_l3l4(frame, len, &p) ||
+        p.proto != IPPROTO_TCP_) {
+        return 0;
+    }
+    hlen = p.l4 + p.l4_hlen;
+    payload = p.end - hlen;
+    if (hlen + mss > NETIF_GSO_SEG_MAX) {
+        return 0;
+    }
+    seq = (uint32_t)get_be16(frame + p.l4 + 4) << 16 |
+          get_be16(frame + p.l4 + 6);
+    ip_id = p.ipv6 ? 0 : get_be16(frame + p.l3 + 4);
+    flags = frame[p.l4 + 13];
+
+    pos = 0;
+    do {
+        uint32_t chunk = payload - pos < mss ? payload - pos : mss;
+        bool last = pos + chunk >= payload;
+        struct netif_l3l4 sp = p;
+        uint32_t s = seq + pos;
+
+        memcpy(seg, frame, hlen);
+        memcpy(seg + hlen, frame + hlen + pos, chunk);
+        sp.end = hlen + chunk;
+        if (p.ipv6) {
+            put_be16(seg + p.l3 + 4, (uint16_t)(sp.end - p.l4));
+        } else {
+            put_be16(seg + p.l3 + 2, (uint16_t)(sp.end - p.l3));
+            put_be16(seg + p.l3 + 4, (uint16_t)(ip_id + count));
+            ipv4_header_checksum(seg, &sp);
+        }
+        put_be16(seg + p.l4 + 4, s >> 16);
+        put_be16(seg + p.l4 + 6, s & 0xffff);
+        seg[p.l4 + 13] = flags;
+        if (!last) {
+            seg[p.l4 + 13] &= ~(TCP_FIN | TCP_PSH);
+        }
+        if (count) {
+            seg[p.l4 + 13] &= ~TCP_CWR;
+        }
+        l4_checksum(seg, &sp);
+        out(opaque, seg, sp.end);
+        count++;
+        pos += chunk;
+    } while (pos < payload);
+    return count;
+}

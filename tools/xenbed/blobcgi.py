@@ -1,0 +1,82 @@
+"""One HTTP/1.0 exchange on stdin/stdout, for slirp's guestfwd=...-cmd:.
+
+slirp runs a command per guest connection with the connection as its
+stdin, stdout and stderr, so parallel guest connections get parallel
+exchanges (a chardev guestfwd carries only one connection at a time).
+
+    blobcgi.py BLOB [QMP_SOCKET QOM_PATH]
+
+GET /blob      the file BLOB
+POST /upload   "<sha256 of the body> <bytes>\\n"
+GET /stats     qom-get QOM_PATH queue-stats over the QMP socket
+"""
+
+import hashlib
+import json
+import os
+import socket
+import sys
+
+
+def qom_get(sock_path, path, prop):
+    with socket.socket(socket.AF_UNIX) as s:
+        s.settimeout(10)
+        s.connect(sock_path)
+        f = s.makefile("rwb")
+        f.readline()                                    # greeting
+        for cmd in ({"execute": "qmp_capabilities"},
+                    {"execute": "qom-get",
+                     "arguments": {"path": path, "property": prop}}):
+            f.write(json.dumps(cmd).encode() + b"\n")
+            f.flush()
+            while True:
+                reply = json.loads(f.readline())
+                if "event" not in reply:
+                    break
+        if "error" in reply:
+            return f"error: {reply['error'].get('desc')}\n"
+        return reply["return"]
+
+
+def main(argv):
+    # slirp may hand over its socket end in non-blocking mode.
+    os.set_blocking(0, True)
+    os.set_blocking(1, True)
+    inp, out = sys.stdin.buffer, sys.stdout.buffer
+    request = inp.readline().decode("latin-1").split()
+    headers = {}
+    while True:
+        line = inp.readline()
+        if line in (b"\r\n", b"\n", b""):
+            break
+        key, _, value = line.decode("latin-1").partition(":")
+        headers[key.strip().lower()] = value.strip()
+    method, path = (request + ["", ""])[:2]
+    status = b"200 OK"
+    if method == "GET" and path == "/blob":
+        with open(argv[1], "rb") as f:
+            body = f.read()
+    elif method == "POST" and path == "/upload":
+        left = int(headers.get("content-length", "0"))
+        digest, total = hashlib.sha256(), 0
+        while left > 0:
+            chunk = inp.read1(min(left, 1 << 16))
+            if not chunk:
+                break
+            digest.update(chunk)
+            total += len(chunk)
+            left -= len(chunk)
+        body = f"{digest.hexdigest()} {total}\n".encode()
+    elif method == "GET" and path == "/stats" and len(argv) > 3:
+        body = qom_get(argv[2], argv[3], "queue-stats").encode()
+    else:
+        status, body = b"404 Not Found", b""
+    out.write(b"HTTP/1.0 " + status + b"\r\nContent-Type: "
+              b"application/octet-stream\r\nContent-Length: " +
+              str(len(body)).encode() + b"\r\n\r\n")
+    out.write(body)
+    out.flush()
+
+
+if __name__ == "__main__":
+    main(sys.argv)
