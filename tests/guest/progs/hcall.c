@@ -7,6 +7,11 @@
  *                 issues hypercall OP with up to 5 integer arguments and
  *                 prints "XENBED-RESULT hcall-NAME <result>" (-errno on
  *                 failure), for tests that feed the emulator bad arguments.
+ *   hcall evtchn NAME CMD FIELD...
+ *                 issues HYPERVISOR_event_channel_op(CMD, &arg) where arg is
+ *                 a struct in this program's memory laid out from FIELDs
+ *                 "q:VALUE" (64-bit) and "l:VALUE" (32-bit), in order, e.g.
+ *                 EVTCHNOP_init_control: q:GFN l:OFFSET l:VCPU.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -44,6 +49,41 @@ static int raw_hypercall(int fd, int argc, char **argv)
     return 0;
 }
 
+#define HYPERVISOR_event_channel_op 32
+
+static int evtchn_hypercall(int fd, int argc, char **argv)
+{
+    /* Large enough for any EVTCHNOP struct; OUT fields land here too. */
+    static unsigned char arg[64] __attribute__((aligned(8)));
+    struct privcmd_hypercall call = {
+        .op = HYPERVISOR_event_channel_op,
+        .arg = { strtoull(argv[3], NULL, 0), (unsigned long)arg },
+    };
+    size_t off = 0;
+    long ret;
+
+    for (int i = 4; i < argc; i++) {
+        unsigned long long v = strtoull(argv[i] + 2, NULL, 0);
+
+        if (argv[i][0] == 'q' && argv[i][1] == ':' && off + 8 <= sizeof(arg)) {
+            memcpy(arg + off, &v, 8);
+            off += 8;
+        } else if (argv[i][0] == 'l' && argv[i][1] == ':' &&
+                   off + 4 <= sizeof(arg)) {
+            unsigned int l = v;
+
+            memcpy(arg + off, &l, 4);
+            off += 4;
+        } else {
+            fprintf(stderr, "hcall: bad field %s\n", argv[i]);
+            return 1;
+        }
+    }
+    ret = ioctl(fd, IOCTL_PRIVCMD_HYPERCALL, &call);
+    printf("XENBED-RESULT hcall-%s %ld\n", argv[2], ret < 0 ? -(long)errno : ret);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct privcmd_hypercall call = {
@@ -61,8 +101,12 @@ int main(int argc, char **argv)
     if (argc >= 4 && !strcmp(argv[1], "raw")) {
         return raw_hypercall(fd, argc, argv);
     }
+    if (argc >= 4 && !strcmp(argv[1], "evtchn")) {
+        return evtchn_hypercall(fd, argc, argv);
+    }
     if (count <= 0) {
-        fprintf(stderr, "usage: hcall COUNT | hcall raw NAME OP [ARG...]\n");
+        fprintf(stderr, "usage: hcall COUNT | hcall raw NAME OP [ARG...] | "
+                "hcall evtchn NAME CMD FIELD...\n");
         return 1;
     }
     version = ioctl(fd, IOCTL_PRIVCMD_HYPERCALL, &call);

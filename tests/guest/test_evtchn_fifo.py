@@ -1,0 +1,178 @@
+"""The FIFO event channel ABI in the emulator, with 2-level kept (issue 4).
+
+Unmodified Debian kernels pick FIFO by themselves, fall back to 2-level
+when told to (xen.fifo_events=0) or when the emulator does not offer it
+(xen-evtchn-fifo=off), and in every case still pass the netfront
+download.  The FIFO hypercalls' error paths are driven from the guest
+through /dev/xen/privcmd (tests/guest/progs/hcall.c); every assertion is
+on what the guest reports.
+"""
+
+import pytest
+
+from xenbed import guest
+
+NETFRONT = guest.NIC_MODULES["xen-net-device"]
+PRIVCMD = NETFRONT + ["xen_privcmd unrestricted=1"]
+
+# Linux errno values as the guest sees them.
+ENOENT, EACCES, EINVAL, ENOSYS, EOPNOTSUPP = 2, 13, 22, 38, 95
+
+INIT_CONTROL, EXPAND_ARRAY, SET_PRIORITY = 11, 12, 13
+# The local APIC page: MMIO, never RAM.
+MMIO_GFN = 0xfee00
+
+
+@pytest.fixture(params=["tcg", "kvm"])
+def xen_accel(request):
+    if request.param == "kvm" and guest.accelerator("auto") != "kvm":
+        pytest.skip("KVM cannot run a guest on this machine")
+    return request.param
+
+
+def boot_fifo(kern, accel, calls=None, *, accel_options="", append="",
+              name="test-fifo"):
+    """Download through xen-netfront, then issue `calls` (name: (cmd,
+    fields, expected)) with hcall, then report."""
+    script = "".join(f"hcall evtchn {n} {cmd} {' '.join(fields)}\n"
+                     for n, (cmd, fields, _) in (calls or {}).items())
+    return guest.boot_with_blob(
+        kern, lambda url: guest.download_script(url) + script +
+        guest.GUEST_FACTS, name=name, nic="xen-net-device",
+        modules=PRIVCMD if calls else NETFRONT,
+        programs=["hcall"] if calls else (), append=append,
+        accel=guest.xen_accel(accel, "0x4000a") + accel_options)
+
+
+def assert_download(res, kern, sha):
+    assert res.release == kern.release
+    assert res.exit_code == 0, "\n".join(res.console[-40:])
+    assert res.result("nic-driver") == "vif", "xen-netfront did not bind"
+    assert int(res.result("blob-bytes")) == guest.BLOB_SIZE
+    assert res.result("blob-sha256") == sha
+
+
+def assert_calls(res, calls):
+    for n, (_, _, expected) in calls.items():
+        assert int(res.result(f"hcall-{n}")) == expected, \
+            f"{n}: expected {expected}, guest saw {res.result(f'hcall-{n}')}"
+
+
+def test_guest_uses_fifo(debian_kernel, xen_accel, qemu_binary):
+    """FIFO is offered by default; under it the error paths that do not
+    disturb the running guest return Xen's codes."""
+    calls = {
+        "init-control-vcpu-99": (INIT_CONTROL, ["q:0x1000", "l:0", "l:99"],
+                                 -ENOENT),
+        "init-control-offset-4": (INIT_CONTROL, ["q:0x1000", "l:4", "l:0"],
+                                  -EINVAL),
+        "init-control-offset-4032": (INIT_CONTROL,
+                                     ["q:0x1000", "l:4032", "l:0"], -EINVAL),
+        # vCPU 0 already has its control block: Xen refuses a second one.
+        "init-control-again": (INIT_CONTROL, ["q:0x1000", "l:0", "l:0"],
+                               -EINVAL),
+        "expand-array-mmio": (EXPAND_ARRAY, [f"q:{MMIO_GFN:#x}"], -EINVAL),
+        "set-priority-16": (SET_PRIORITY, ["l:1", "l:16"], -EINVAL),
+        "set-priority-unbound-port": (SET_PRIORITY, ["l:4000", "l:3"],
+                                      -EACCES),
+        "set-priority-port-0": (SET_PRIORITY, ["l:0", "l:3"], -EACCES),
+        "set-priority-beyond-max": (SET_PRIORITY, ["l:200000", "l:3"],
+                                    -EINVAL),
+        "set-priority-7": (SET_PRIORITY, ["l:1", "l:7"], 0),
+    }
+    res, sha = boot_fifo(debian_kernel, xen_accel, calls)
+    assert res.dmesg_has("xen:events: Using FIFO-based ABI"), res.dmesg[:40]
+    assert not res.dmesg_has("Using 2-level ABI")
+    assert_download(res, debian_kernel, sha)
+    assert_calls(res, calls)
+
+
+def test_fifo_events_0_uses_2level(debian_kernel, xen_accel, qemu_binary):
+    """xen.fifo_events=0: Linux never calls init_control, so the domain is
+    2-level and the FIFO hypercalls say so."""
+    calls = {
+        "expand-array-before-init": (EXPAND_ARRAY, ["q:0x1000"],
+                                     -EOPNOTSUPP),
+        "set-priority-2level": (SET_PRIORITY, ["l:1", "l:0"], -ENOSYS),
+        "init-control-mmio": (INIT_CONTROL, [f"q:{MMIO_GFN:#x}", "l:0",
+                                             "l:0"], -EINVAL),
+        "init-control-beyond-ram": (INIT_CONTROL, ["q:0xfffffffff", "l:0",
+                                                   "l:0"], -EINVAL),
+        "init-control-vcpu-99": (INIT_CONTROL, ["q:0x1000", "l:0", "l:99"],
+                                 -ENOENT),
+        "init-control-offset-4": (INIT_CONTROL, ["q:0x1000", "l:4", "l:0"],
+                                  -EINVAL),
+        # The failed init_controls left the domain 2-level.
+        "expand-array-after-failures": (EXPAND_ARRAY, ["q:0x1000"],
+                                        -EOPNOTSUPP),
+    }
+    res, sha = boot_fifo(debian_kernel, xen_accel, calls,
+                         append="xen.fifo_events=0", name="test-fifo-2l")
+    assert res.dmesg_has("xen:events: Using 2-level ABI"), res.dmesg[:40]
+    assert not res.dmesg_has("Using FIFO-based ABI")
+    assert_download(res, debian_kernel, sha)
+    assert_calls(res, calls)
+
+
+def test_fifo_off_falls_back(debian_kernel, xen_accel, qemu_binary):
+    """xen-evtchn-fifo=off: init_control is -ENOSYS as before FIFO existed,
+    and Linux falls back to 2-level by itself."""
+    calls = {
+        "init-control-fifo-off": (INIT_CONTROL, ["q:0x1000", "l:0", "l:0"],
+                                  -ENOSYS),
+        "expand-array-fifo-off": (EXPAND_ARRAY, ["q:0x1000"], -ENOSYS),
+        "set-priority-fifo-off": (SET_PRIORITY, ["l:1", "l:0"], -ENOSYS),
+    }
+    res, sha = boot_fifo(debian_kernel, xen_accel, calls,
+                         accel_options=",xen-evtchn-fifo=off",
+                         name="test-fifo-off")
+    assert res.dmesg_has("xen:events: Using 2-level ABI"), res.dmesg[:40]
+    assert not res.dmesg_has("Using FIFO-based ABI")
+    assert_download(res, debian_kernel, sha)
+    assert_calls(res, calls)
+
+
+def boot_scale(kern, accel, pairs, *, append="", name="test-fifo-scale",
+               roundtrips=0, accel_options=""):
+    """Run evtchn_scale PAIRS in the guest (no download)."""
+    res, _ = guest.boot_with_blob(
+        kern, lambda url: f"evtchn_scale {pairs} {roundtrips}\n" +
+        guest.GUEST_FACTS, name=name, nic="xen-net-device",
+        modules=NETFRONT + ["xen-evtchn"], programs=["evtchn_scale"],
+        append=append, memory="1G", timeout=900,
+        accel=guest.xen_accel(accel, "0x4000a") + accel_options)
+    assert res.release == kern.release
+    assert res.exit_code == 0, "\n".join(res.console[-40:])
+    return res
+
+
+def test_fifo_scale_50k_ports(debian_kernel, xen_accel, qemu_binary):
+    """Under FIFO, 25,000 loopback pairs (50,000 ports) bind through
+    /dev/xen/evtchn, every port gets its notification exactly once, and
+    after unbinding all of them the same number binds and delivers again."""
+    res = boot_scale(debian_kernel, xen_accel, 25000)
+    assert res.dmesg_has("xen:events: Using FIFO-based ABI")
+    assert res.result("evtchn-bind-stop") == "none"
+    assert int(res.result("evtchn-bound-ports")) == 50000
+    assert int(res.result("evtchn-highest-port")) > 50000
+    assert int(res.result("evtchn-lost")) == 0
+    assert int(res.result("evtchn-duplicates")) == 0
+    assert int(res.result("evtchn-rebound-ports")) == 50000
+    assert int(res.result("evtchn-rebound-lost")) == 0
+    assert int(res.result("evtchn-rebound-duplicates")) == 0
+
+
+def test_2level_scale_stops_at_4096(debian_kernel, xen_accel, qemu_binary):
+    """Under 2-level the same program stops cleanly at the 4096-port limit
+    (-ENOSPC), and every port it did bind delivers."""
+    res = boot_scale(debian_kernel, xen_accel, 25000,
+                     append="xen.fifo_events=0", name="test-2l-scale")
+    assert res.dmesg_has("xen:events: Using 2-level ABI")
+    assert res.result("evtchn-bind-stop") == "No space left on device"
+    bound = int(res.result("evtchn-bound-ports"))
+    assert 4000 <= bound < 4096, bound
+    assert int(res.result("evtchn-highest-port")) < 4096
+    assert int(res.result("evtchn-lost")) == 0
+    assert int(res.result("evtchn-duplicates")) == 0
+    assert int(res.result("evtchn-rebound-ports")) == bound
+    assert int(res.result("evtchn-rebound-lost")) == 0
