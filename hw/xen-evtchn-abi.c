@@ -205,6 +205,25 @@ void xen_evtchn_abi_unmask(XenEvtchnAbi *a, uint32_t vcpu, uint32_t port)
     d->ops->unmask(d, vcpu, port);
 }
 
+/*
+ * A 2-level event raised before the move set a selector bit on the old
+ * vCPU, whose handler now skips the port (Linux filters by its per-CPU
+ * mask): tell the new one.  Clearing and setting again is what Xen's
+ * bind_vcpu does not need but QEMU always did; at worst the guest sees
+ * the event twice, which the ABI allows.
+ */
+void xen_evtchn_abi_vcpu_moved(XenEvtchnAbi *a, uint32_t vcpu, uint32_t port)
+{
+    struct evtchn_domain *d = abi_dom(a);
+
+    if (evtchn_abi_is_fifo(d) || d->ops->is_masked(d, port) ||
+        !d->ops->is_pending(d, port)) {
+        return;
+    }
+    d->ops->clear_pending(d, port);
+    d->ops->set_pending(d, vcpu, port);
+}
+
 bool xen_evtchn_abi_is_pending(XenEvtchnAbi *a, uint32_t port)
 {
     struct evtchn_domain *d = abi_dom(a);

@@ -51,6 +51,11 @@ void xen_evtchn_abi_set_pending(XenEvtchnAbi *a, uint32_t vcpu,
                                 uint32_t port);
 void xen_evtchn_abi_clear_pending(XenEvtchnAbi *a, uint32_t port);
 void xen_evtchn_abi_unmask(XenEvtchnAbi *a, uint32_t vcpu, uint32_t port);
+/*
+ * @port moved to @vcpu (EVTCHNOP_bind_vcpu): under 2-level, an unmasked
+ * pending event is raised again there.  Under FIFO nothing happens.
+ */
+void xen_evtchn_abi_vcpu_moved(XenEvtchnAbi *a, uint32_t vcpu, uint32_t port);
 bool xen_evtchn_abi_is_pending(XenEvtchnAbi *a, uint32_t port);
 bool xen_evtchn_abi_is_masked(XenEvtchnAbi *a, uint32_t port);
 void xen_evtchn_abi_port_state(XenEvtchnAbi *a, uint32_t port,

@@ -172,7 +172,9 @@ def test_2level_scale_stops_at_4096(debian_kernel, xen_accel, qemu_binary):
     bound = int(res.result("evtchn-bound-ports"))
     assert 4000 <= bound < 4096, bound
     assert int(res.result("evtchn-highest-port")) < 4096
+    # 2-level may deliver an event twice when Linux moves a port to another
+    # vCPU (QEMU raises a pending port again on its new vCPU, as it always
+    # did); none may be lost.
     assert int(res.result("evtchn-lost")) == 0
-    assert int(res.result("evtchn-duplicates")) == 0
     assert int(res.result("evtchn-rebound-ports")) == bound
     assert int(res.result("evtchn-rebound-lost")) == 0
