@@ -133,10 +133,53 @@ static bool abi_port_bound(void *opaque, evtchn_port_t port, uint32_t *vcpu)
     return a->hooks.port_bound(a->hooks.opaque, port, vcpu);
 }
 
+/* One QEMU trace event per guest-visible ABI operation. */
 static void abi_trace(void *opaque, enum evtchn_trace_event ev,
                       uint32_t vcpu, evtchn_port_t port, int64_t arg)
 {
-    trace_xen_evtchn_abi(evtchn_trace_name(ev), vcpu, port, arg);
+    switch (ev) {
+    case EVTCHN_TRACE_SET_PENDING:
+        trace_xen_evtchn_set_pending(vcpu, port, arg);
+        break;
+    case EVTCHN_TRACE_LINKED:
+        trace_xen_evtchn_fifo_linked(vcpu, port, arg);
+        break;
+    case EVTCHN_TRACE_NEW_HEAD:
+        trace_xen_evtchn_fifo_new_head(vcpu, port, arg);
+        break;
+    case EVTCHN_TRACE_UPCALL:
+        trace_xen_evtchn_upcall(vcpu);
+        break;
+    case EVTCHN_TRACE_SAVED_NO_PAGE:
+        trace_xen_evtchn_fifo_saved_no_page(port);
+        break;
+    case EVTCHN_TRACE_DROPPED_NO_CB:
+        trace_xen_evtchn_fifo_dropped_no_control_block(vcpu, port);
+        break;
+    case EVTCHN_TRACE_LINK_FAILED:
+        trace_xen_evtchn_fifo_link_failed(vcpu, port);
+        break;
+    case EVTCHN_TRACE_CLEAR_PENDING:
+        trace_xen_evtchn_clear_pending(port);
+        break;
+    case EVTCHN_TRACE_UNMASK:
+        trace_xen_evtchn_unmask(vcpu, port);
+        break;
+    case EVTCHN_TRACE_INIT_CONTROL:
+        trace_xen_evtchn_fifo_init_control(vcpu, arg);
+        break;
+    case EVTCHN_TRACE_EXPAND_ARRAY:
+        trace_xen_evtchn_fifo_expand_array(arg);
+        break;
+    case EVTCHN_TRACE_SET_PRIORITY:
+        trace_xen_evtchn_set_priority(port, arg);
+        break;
+    case EVTCHN_TRACE_ABI_SWITCH:
+        trace_xen_evtchn_abi_switch(arg ? "fifo" : "2-level");
+        break;
+    default:
+        break;
+    }
 }
 
 /* The guest may switch between 32-bit and 64-bit shared_info at any time. */

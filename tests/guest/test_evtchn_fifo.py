@@ -178,3 +178,124 @@ def test_2level_scale_stops_at_4096(debian_kernel, xen_accel, qemu_binary):
     assert int(res.result("evtchn-lost")) == 0
     assert int(res.result("evtchn-rebound-ports")) == bound
     assert int(res.result("evtchn-rebound-lost")) == 0
+
+
+class Qmp:
+    """Just enough of a QMP client for xen-event-list."""
+
+    def __init__(self, path):
+        import socket
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(10)
+        self.sock.connect(path)
+        self.file = self.sock.makefile("rw")
+        self.file.readline()                            # greeting
+        self.cmd("qmp_capabilities")
+
+    def cmd(self, name, **arguments):
+        import json
+        self.file.write(json.dumps({"execute": name,
+                                    "arguments": arguments}) + "\n")
+        self.file.flush()
+        while True:
+            reply = json.loads(self.file.readline())
+            if "event" not in reply:
+                return reply
+
+    def close(self):
+        self.sock.close()
+
+
+def poll_event_list(path, until, seconds=120):
+    """Query xen-event-list until until(list) holds; returns the last list
+    and the HMP rendering of it."""
+    import os
+    import time
+    deadline = time.monotonic() + seconds
+    while not os.path.exists(path):
+        if time.monotonic() > deadline:
+            return None, None
+        time.sleep(0.2)
+    qmp = Qmp(path)
+    try:
+        while True:
+            ports = qmp.cmd("xen-event-list").get("return", [])
+            if until(ports) or time.monotonic() > deadline:
+                hmp = qmp.cmd("human-monitor-command",
+                              **{"command-line": "xen-event-list"})
+                return ports, hmp.get("return", "")
+            time.sleep(0.5)
+    finally:
+        qmp.close()
+
+
+def timer_ports(ports):
+    return [p for p in ports if p["type"] == "virq" and p["target"] == 0]
+
+
+@pytest.mark.parametrize("fifo", [True, False], ids=["fifo", "2level"])
+def test_event_list_reports_abi_and_timer_priority(debian_kernel, xen_accel,
+                                                   qemu_binary, tmp_path,
+                                                   fifo):
+    """xen-event-list shows what the guest did: under FIFO its VIRQ_TIMER
+    port on each vCPU at priority 0 (Linux's set_priority), the other ports
+    at the default 7; under 2-level no FIFO fields."""
+    import threading
+    sock = str(tmp_path / "qmp.sock")
+    found = {}
+
+    def watch():
+        found["ports"], found["hmp"] = poll_event_list(
+            sock, lambda ports: len(timer_ports(ports)) == 2)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        res, _ = guest.boot_with_blob(
+            debian_kernel, lambda url: "sleep 8\n" + guest.GUEST_FACTS,
+            name="test-fifo-qmp", nic="xen-net-device", modules=NETFRONT,
+            append="" if fifo else "xen.fifo_events=0",
+            extra=["-qmp", f"unix:{sock},server=on,wait=off"],
+            accel=guest.xen_accel(xen_accel, "0x4000a"))
+    finally:
+        watcher.join()
+    assert res.exit_code == 0, "\n".join(res.console[-40:])
+    ports, hmp = found["ports"], found["hmp"]
+    assert ports, "xen-event-list never answered"
+    timers = timer_ports(ports)
+    assert sorted(p["vcpu"] for p in timers) == [0, 1], ports
+    if fifo:
+        assert res.dmesg_has("Using FIFO-based ABI")
+        assert all(p["abi"] == "fifo" for p in ports), ports
+        assert all(p["priority"] == 0 for p in timers), timers
+        others = [p for p in ports if p not in timers]
+        assert others and all(p["priority"] == 7 for p in others), others
+        assert all("linked" in p and "busy" in p for p in ports)
+        assert "fifo" in hmp and "priority 0" in hmp, hmp
+    else:
+        assert res.dmesg_has("Using 2-level ABI")
+        assert all(p["abi"] == "two-level" for p in ports), ports
+        assert not any("priority" in p for p in ports), ports
+        assert "two-level" in hmp and "priority" not in hmp, hmp
+
+
+def test_fifo_trace_events(debian_kernel, xen_accel, qemu_binary):
+    """The ABI operations have trace events: the switch to FIFO, each
+    vCPU's control block, the event-array pages and the timer priority."""
+    res, _ = guest.boot_with_blob(
+        debian_kernel, lambda url: guest.GUEST_FACTS, name="test-fifo-trace",
+        nic="xen-net-device", modules=NETFRONT,
+        extra=["-trace", "xen_evtchn_abi_switch",
+               "-trace", "xen_evtchn_fifo_init_control",
+               "-trace", "xen_evtchn_fifo_expand_array",
+               "-trace", "xen_evtchn_set_priority"],
+        accel=guest.xen_accel(xen_accel, "0x4000a"))
+    assert res.exit_code == 0, "\n".join(res.console[-40:])
+    assert res.dmesg_has("Using FIFO-based ABI")
+    text = "\n".join(res.console)
+    assert "xen_evtchn_abi_switch now fifo" in text, text[-3000:]
+    assert "xen_evtchn_fifo_init_control vcpu 0 rc 0" in text
+    assert "xen_evtchn_fifo_init_control vcpu 1 rc 0" in text
+    assert "xen_evtchn_fifo_expand_array rc 0" in text
+    assert "rc 0" in "".join(line for line in res.console
+                             if "xen_evtchn_set_priority" in line)
