@@ -329,6 +329,84 @@ int xen_evtchn_abi_set_priority(XenEvtchnAbi *a, uint32_t port,
     return evtchn_set_priority(abi_dom(a), port, port_in_use, priority);
 }
 
+int xen_evtchn_abi_save(XenEvtchnAbi *a, XenEvtchnAbiSave *s)
+{
+    struct evtchn_fifo_save fs;
+    int rc;
+
+    QEMU_BUILD_BUG_ON(XEN_EVTCHN_FIFO_MAX_PAGES != EVTCHN_FIFO_MAX_PAGES);
+    QEMU_BUILD_BUG_ON(ARRAY_SIZE(s->vcpus->tail) != EVTCHN_FIFO_MAX_QUEUES);
+
+    memset(s, 0, sizeof(*s));
+    rc = evtchn_fifo_save(abi_dom(a), &fs);
+    if (rc < 0 || !fs.fifo) {
+        return rc;
+    }
+    s->fifo = 1;
+    s->nr_pages = fs.nr_pages;
+    memcpy(s->array_gfn, fs.array_gfn, sizeof(s->array_gfn));
+    s->nr_vcpus = fs.nr_vcpus;
+    s->vcpus = g_new0(XenEvtchnAbiVcpuSave, fs.nr_vcpus);
+    for (uint32_t i = 0; i < fs.nr_vcpus; i++) {
+        s->vcpus[i].has_control_block = fs.vcpus[i].has_control_block;
+        s->vcpus[i].control_gfn = fs.vcpus[i].control_gfn;
+        s->vcpus[i].control_offset = fs.vcpus[i].control_offset;
+        memcpy(s->vcpus[i].tail, fs.vcpus[i].tail, sizeof(s->vcpus[i].tail));
+    }
+    s->nr_ports = fs.nr_ports;
+    s->ports = g_new0(XenEvtchnAbiPortSave, fs.nr_ports);
+    for (uint32_t i = 0; i < fs.nr_ports; i++) {
+        s->ports[i].priority = fs.ports[i].priority;
+        s->ports[i].last_priority = fs.ports[i].last_priority;
+        s->ports[i].pending_nopage = fs.ports[i].pending_nopage;
+        s->ports[i].last_vcpu = fs.ports[i].last_vcpu;
+    }
+    evtchn_fifo_save_free(&fs);
+    return 0;
+}
+
+void xen_evtchn_abi_save_free(XenEvtchnAbiSave *s)
+{
+    g_free(s->vcpus);
+    g_free(s->ports);
+    memset(s, 0, sizeof(*s));
+}
+
+int xen_evtchn_abi_restore(XenEvtchnAbi *a, const XenEvtchnAbiSave *s)
+{
+    struct evtchn_fifo_save fs = {
+        .fifo = s->fifo,
+        .nr_pages = s->nr_pages,
+    };
+    int rc;
+
+    if (s->nr_vcpus < 0 || s->nr_ports < 0 ||
+        s->nr_pages > XEN_EVTCHN_FIFO_MAX_PAGES) {
+        return -EINVAL;
+    }
+    memcpy(fs.array_gfn, s->array_gfn, sizeof(fs.array_gfn));
+    fs.nr_vcpus = s->nr_vcpus;
+    fs.vcpus = g_new0(struct evtchn_fifo_vcpu_save, s->nr_vcpus + 1);
+    for (int32_t i = 0; i < s->nr_vcpus; i++) {
+        fs.vcpus[i].has_control_block = s->vcpus[i].has_control_block;
+        fs.vcpus[i].control_gfn = s->vcpus[i].control_gfn;
+        fs.vcpus[i].control_offset = s->vcpus[i].control_offset;
+        memcpy(fs.vcpus[i].tail, s->vcpus[i].tail, sizeof(fs.vcpus[i].tail));
+    }
+    fs.nr_ports = s->nr_ports;
+    fs.ports = g_new0(struct evtchn_fifo_port_save, s->nr_ports + 1);
+    for (int32_t i = 0; i < s->nr_ports; i++) {
+        fs.ports[i].priority = s->ports[i].priority;
+        fs.ports[i].last_priority = s->ports[i].last_priority;
+        fs.ports[i].pending_nopage = s->ports[i].pending_nopage;
+        fs.ports[i].last_vcpu = s->ports[i].last_vcpu;
+    }
+    rc = evtchn_fifo_restore(abi_dom(a), &fs);
+    g_free(fs.vcpus);
+    g_free(fs.ports);
+    return rc;
+}
+
 void xen_evtchn_abi_reset(XenEvtchnAbi *a)
 {
     evtchn_reset_abi(abi_dom(a));

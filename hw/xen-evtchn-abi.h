@@ -74,6 +74,44 @@ int xen_evtchn_abi_init_control(XenEvtchnAbi *a, uint64_t control_gfn,
 int xen_evtchn_abi_expand_array(XenEvtchnAbi *a, uint64_t array_gfn);
 int xen_evtchn_abi_set_priority(XenEvtchnAbi *a, uint32_t port,
                                 bool port_in_use, uint32_t priority);
+/*
+ * Migration: the FIFO state that is not in guest memory, in a form
+ * xen_evtchn.c describes with VMState.  xen_evtchn_abi_save() allocates
+ * the arrays (release with xen_evtchn_abi_save_free()); with fifo == 0
+ * the domain is 2-level and nothing else is set.  xen_evtchn_abi_restore()
+ * re-maps every frame, or fails (a frame is not RAM, FIFO is off here,
+ * an index is out of range) and leaves the domain 2-level.
+ */
+typedef struct XenEvtchnAbiVcpuSave {
+    uint8_t has_control_block;
+    uint64_t control_gfn;
+    uint32_t control_offset;
+    uint32_t tail[16];
+} XenEvtchnAbiVcpuSave;
+
+typedef struct XenEvtchnAbiPortSave {
+    uint8_t priority;
+    uint8_t last_priority;
+    uint8_t pending_nopage;
+    uint32_t last_vcpu;
+} XenEvtchnAbiPortSave;
+
+#define XEN_EVTCHN_FIFO_MAX_PAGES 128
+
+typedef struct XenEvtchnAbiSave {
+    uint8_t fifo;
+    uint32_t nr_pages;
+    uint64_t array_gfn[XEN_EVTCHN_FIFO_MAX_PAGES];
+    int32_t nr_vcpus;
+    XenEvtchnAbiVcpuSave *vcpus;
+    int32_t nr_ports;
+    XenEvtchnAbiPortSave *ports;
+} XenEvtchnAbiSave;
+
+int xen_evtchn_abi_save(XenEvtchnAbi *a, XenEvtchnAbiSave *s);
+void xen_evtchn_abi_save_free(XenEvtchnAbiSave *s);
+int xen_evtchn_abi_restore(XenEvtchnAbi *a, const XenEvtchnAbiSave *s);
+
 /* Back to 2-level; call after the guest's ports are closed. */
 void xen_evtchn_abi_reset(XenEvtchnAbi *a);
 void xen_evtchn_abi_vcpu_info_changed(XenEvtchnAbi *a, uint32_t vcpu);
