@@ -341,3 +341,24 @@ echo "XENBED-RESULT big-sha256 $(sha256sum /tmp/big | cut -d' ' -f1)"
     assert int(res.result("evtchn-rebound-lost")) == 0
     assert res.result("big-sha256") == sha
     assert res.result("cpus-online") == "0-3"
+
+
+def test_fifo_expand_array_stops_at_128_pages(debian_kernel, xen_accel,
+                                              qemu_binary):
+    """The 129th event-array page is -ENOSPC: after the download, hcall
+    hands EVTCHNOP_expand_array locked pages of its own until it fails;
+    Linux's own pages plus those make 128.  (Last in the test: the pages
+    must stay the program's while the emulator holds them.)"""
+    ENOSPC = 28
+    res, sha = guest.boot_with_blob(
+        debian_kernel, lambda url: guest.download_script(url) +
+        "hcall expand-fill fill &\nsleep 3\n" + guest.GUEST_FACTS,
+        name="test-fifo-enospc", nic="xen-net-device", modules=PRIVCMD,
+        programs=["hcall"], accel=guest.xen_accel(xen_accel, "0x4000a"))
+    assert_download(res, debian_kernel, sha)
+    assert res.dmesg_has("xen:events: Using FIFO-based ABI")
+    added = int(res.result("hcall-fill-added"))
+    # Linux has at least one page; the rest up to 128 were ours.
+    assert 1 <= added <= 127, added
+    assert int(res.result("hcall-fill-error")) == -ENOSPC
+    assert int(res.result("hcall-fill-again")) == -ENOSPC
