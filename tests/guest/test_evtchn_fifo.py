@@ -362,3 +362,52 @@ def test_fifo_expand_array_stops_at_128_pages(debian_kernel, xen_accel,
     assert 1 <= added <= 127, added
     assert int(res.result("hcall-fill-error")) == -ENOSPC
     assert int(res.result("hcall-fill-again")) == -ENOSPC
+
+
+def test_fifo_again_after_reset(debian_kernel, xen_accel, qemu_binary,
+                                tmp_path):
+    """A machine reset returns the domain to 2-level: the rebooted kernel's
+    EVTCHNOP_init_control succeeds again (a surviving control block would
+    make it fail with -EINVAL and Linux would print 'Using 2-level ABI')."""
+    import threading
+    import time
+    sock = str(tmp_path / "qmp.sock")
+    done = {}
+
+    def reset_once():
+        ports, _ = poll_event_list(
+            sock, lambda ports: any(p["abi"] == "fifo" for p in ports))
+        done["fifo-before-reset"] = bool(ports) and \
+            any(p["abi"] == "fifo" for p in ports)
+        time.sleep(6)                   # into the first boot's sleep 10
+        qmp = Qmp(sock)
+        try:
+            done["reset"] = qmp.cmd("system_reset")
+        finally:
+            qmp.close()
+
+    watcher = threading.Thread(target=reset_once)
+    watcher.start()
+    try:
+        res, _ = guest.boot_with_blob(
+            debian_kernel, lambda url: "sleep 10\n" + guest.GUEST_FACTS,
+            name="test-fifo-reset", nic="xen-net-device", modules=NETFRONT,
+            # After the harness's -no-reboot: a reset resets, once.
+            extra=["-qmp", f"unix:{sock},server=on,wait=off",
+                   "-action", "reboot=reset"],
+            accel=guest.xen_accel(xen_accel, "0x4000a"), timeout=300)
+    finally:
+        watcher.join()
+    assert res.exit_code == 0, "\n".join(res.console[-40:])
+    assert done.get("fifo-before-reset"), done
+    assert done.get("reset") == {"return": {}}, done
+    inits = [line for line in res.console if line.startswith("XENBED-INIT")]
+    assert len(inits) == 2, "the guest did not boot twice"
+    second = res.console[res.console.index(inits[1]):]
+    boot_lines = [line for line in res.console
+                  if "xen:events: Using" in line and
+                  not line.startswith("XENBED-DMESG")]
+    assert len(boot_lines) == 2, boot_lines
+    assert all("Using FIFO-based ABI" in line for line in boot_lines), \
+        boot_lines
+    assert res.dmesg_has("xen:events: Using FIFO-based ABI"), second[:40]
