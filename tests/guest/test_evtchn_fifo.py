@@ -411,3 +411,20 @@ def test_fifo_again_after_reset(debian_kernel, xen_accel, qemu_binary,
     assert all("Using FIFO-based ABI" in line for line in boot_lines), \
         boot_lines
     assert res.dmesg_has("xen:events: Using FIFO-based ABI"), second[:40]
+
+
+def test_fifo_max_port_caps_ports(debian_kernel, xen_accel, qemu_binary):
+    """xen-evtchn-max-port=6000: under FIFO binding stops cleanly at port
+    6000 (-ENOSPC), past the 2-level limit, and every bound port delivers."""
+    res = boot_scale(debian_kernel, xen_accel, 25000,
+                     name="test-fifo-maxport",
+                     accel_options=",xen-evtchn-max-port=6000")
+    assert res.dmesg_has("xen:events: Using FIFO-based ABI")
+    assert res.result("evtchn-bind-stop") == "No space left on device"
+    highest = int(res.result("evtchn-highest-port"))
+    assert 4096 <= highest <= 6000, highest
+    bound = int(res.result("evtchn-bound-ports"))
+    assert 5900 <= bound < 6000, bound
+    assert int(res.result("evtchn-lost")) == 0
+    assert int(res.result("evtchn-rebound-ports")) == bound
+    assert int(res.result("evtchn-rebound-lost")) == 0
