@@ -226,11 +226,18 @@ uint32_t xen_evtchn_abi_max_ports(XenEvtchnAbi *a)
     return d->ops->max_ports(d);
 }
 
+/*
+ * The FIFO ABI traces its own operations; the 2-level one has no hook,
+ * so its port operations are traced here (priority -1: none).
+ */
 void xen_evtchn_abi_set_pending(XenEvtchnAbi *a, uint32_t vcpu,
                                 uint32_t port)
 {
     struct evtchn_domain *d = abi_dom(a);
 
+    if (!evtchn_abi_is_fifo(d)) {
+        trace_xen_evtchn_set_pending(vcpu, port, -1);
+    }
     d->ops->set_pending(d, vcpu, port);
 }
 
@@ -238,6 +245,9 @@ void xen_evtchn_abi_clear_pending(XenEvtchnAbi *a, uint32_t port)
 {
     struct evtchn_domain *d = abi_dom(a);
 
+    if (!evtchn_abi_is_fifo(d)) {
+        trace_xen_evtchn_clear_pending(port);
+    }
     d->ops->clear_pending(d, port);
 }
 
@@ -245,6 +255,9 @@ void xen_evtchn_abi_unmask(XenEvtchnAbi *a, uint32_t vcpu, uint32_t port)
 {
     struct evtchn_domain *d = abi_dom(a);
 
+    if (!evtchn_abi_is_fifo(d)) {
+        trace_xen_evtchn_unmask(vcpu, port);
+    }
     d->ops->unmask(d, vcpu, port);
 }
 
