@@ -428,3 +428,24 @@ def test_fifo_max_port_caps_ports(debian_kernel, xen_accel, qemu_binary):
     assert int(res.result("evtchn-lost")) == 0
     assert int(res.result("evtchn-rebound-ports")) == bound
     assert int(res.result("evtchn-rebound-lost")) == 0
+
+
+@pytest.mark.parametrize("xen_version,append", [
+    ("0x4000a", "xen_no_vector_callback"),
+    ("0x4000a", "xen_no_vector_callback noapic"),
+    ("0x40011", ""),
+], ids=["intx-ioapic", "intx-pic", "percpu-vector-4.17"])
+def test_fifo_with_other_upcalls(debian_kernel, xen_accel, qemu_binary,
+                                 xen_version, append):
+    """FIFO events also arrive through the platform PCI INTx line (IOAPIC or
+    PIC) and through per-vCPU upcall vectors: the download passes."""
+    res, sha = guest.boot_with_blob(
+        debian_kernel, lambda url: guest.download_script(url) +
+        guest.GUEST_FACTS, name="test-fifo-upcalls", nic="xen-net-device",
+        modules=NETFRONT, append=append,
+        accel=guest.xen_accel(xen_accel, xen_version))
+    assert res.dmesg_has("xen:events: Using FIFO-based ABI"), res.dmesg[:40]
+    if append:
+        assert not res.dmesg_has("Xen HVM callback vector for event "
+                                 "delivery is enabled")
+    assert_download(res, debian_kernel, sha)
