@@ -27,6 +27,9 @@
 #define XEN_EMU_DEFAULT_GNTTAB_MAX_FRAMES   64
 #define XEN_EMU_DEFAULT_EVTCHN_MAX_PIRQ     256
 
+/* The FIFO ABI is offered, as by Xen >= 4.4, with all of its ports. */
+#define XEN_EMU_FIFO_MAX_PORT               131071
+
 /* A property's opaque is the offset of its field in the accel object. */
 static void *xen_emu_field(Object *obj, void *opaque)
 {
@@ -81,11 +84,61 @@ static void xen_emu_set_uint16_prop(Object *obj, Visitor *v,
     *(uint16_t *)xen_emu_field(obj, opaque) = value;
 }
 
+/* xen-evtchn-fifo */
+static void xen_emu_get_bool_prop(Object *obj, Visitor *v, const char *name,
+                                  void *opaque, Error **errp)
+{
+    bool *field = xen_emu_field(obj, opaque);
+
+    visit_type_bool(v, name, field, errp);
+}
+
+static void xen_emu_set_bool_prop(Object *obj, Visitor *v, const char *name,
+                                  void *opaque, Error **errp)
+{
+    bool value;
+
+    if (!visit_type_bool(v, name, &value, errp)) {
+        return;
+    }
+
+    *(bool *)xen_emu_field(obj, opaque) = value;
+}
+
+/* xen-evtchn-max-port */
+static void xen_emu_get_max_port_prop(Object *obj, Visitor *v,
+                                      const char *name, void *opaque,
+                                      Error **errp)
+{
+    uint32_t *field = xen_emu_field(obj, opaque);
+
+    visit_type_uint32(v, name, field, errp);
+}
+
+static void xen_emu_set_max_port_prop(Object *obj, Visitor *v,
+                                      const char *name, void *opaque,
+                                      Error **errp)
+{
+    uint32_t value;
+
+    if (!visit_type_uint32(v, name, &value, errp)) {
+        return;
+    }
+    if (value < 1 || value > XEN_EMU_FIFO_MAX_PORT) {
+        error_setg(errp, "%s must be 1 to %u", name, XEN_EMU_FIFO_MAX_PORT);
+        return;
+    }
+
+    *(uint32_t *)xen_emu_field(obj, opaque) = value;
+}
+
 void xen_emu_config_init(XenEmuConfig *cfg)
 {
     cfg->version = 0;
     cfg->gnttab_max_frames = XEN_EMU_DEFAULT_GNTTAB_MAX_FRAMES;
     cfg->evtchn_max_pirq = XEN_EMU_DEFAULT_EVTCHN_MAX_PIRQ;
+    cfg->evtchn_fifo = true;
+    cfg->evtchn_max_port = XEN_EMU_FIFO_MAX_PORT;
 }
 
 /*
@@ -119,6 +172,20 @@ void xen_emu_config_class_init(ObjectClass *oc, size_t offset)
                               NULL, XEN_EMU_FIELD(evtchn_max_pirq));
     object_class_property_set_description(oc, "xen-evtchn-max-pirq",
                                           "Maximum number of Xen PIRQs");
+
+    object_class_property_add(oc, "xen-evtchn-fifo", "bool",
+                              xen_emu_get_bool_prop, xen_emu_set_bool_prop,
+                              NULL, XEN_EMU_FIELD(evtchn_fifo));
+    object_class_property_set_description(oc, "xen-evtchn-fifo",
+                                          "Offer the FIFO event channel ABI");
+
+    object_class_property_add(oc, "xen-evtchn-max-port", "uint32",
+                              xen_emu_get_max_port_prop,
+                              xen_emu_set_max_port_prop,
+                              NULL, XEN_EMU_FIELD(evtchn_max_port));
+    object_class_property_set_description(oc, "xen-evtchn-max-port",
+                                          "Highest event channel port under "
+                                          "the FIFO ABI (up to 131071)");
 #undef XEN_EMU_FIELD
 }
 
@@ -141,6 +208,17 @@ uint16_t xen_emu_get_gnttab_max_frames(void)
 uint16_t xen_emu_get_evtchn_max_pirq(void)
 {
     return xen_emu_get_accel_prop("xen-evtchn-max-pirq");
+}
+
+bool xen_emu_get_evtchn_fifo(void)
+{
+    return object_property_get_bool(OBJECT(current_accel()),
+                                    "xen-evtchn-fifo", &error_abort);
+}
+
+uint32_t xen_emu_get_evtchn_max_port(void)
+{
+    return xen_emu_get_accel_prop("xen-evtchn-max-port");
 }
 
 /*

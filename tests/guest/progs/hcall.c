@@ -12,6 +12,17 @@
  *                 area: NULL, one that runs off its page into an unmapped
  *                 one, or a bad pointer to the argument itself; prints
  *                 the result as raw does.
+ *   hcall evtchn NAME CMD FIELD...
+ *                 issues HYPERVISOR_event_channel_op(CMD, &arg) where arg is
+ *                 a struct in this program's memory laid out from FIELDs
+ *                 "q:VALUE" (64-bit) and "l:VALUE" (32-bit), in order, e.g.
+ *                 EVTCHNOP_init_control: q:GFN l:OFFSET l:VCPU.
+ *   hcall expand-fill NAME
+ *                 under FIFO, gives EVTCHNOP_expand_array pages of its own
+ *                 (locked, frame numbers from /proc/self/pagemap) until it
+ *                 fails; prints how many were added and the error, tries
+ *                 once more, then sleeps forever so that the pages stay
+ *                 its own (run it in the background, last).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -21,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -87,6 +99,97 @@ static int bad_area_hypercall(int fd, char **argv)
     return 0;
 }
 
+#define HYPERVISOR_event_channel_op 32
+
+static int evtchn_hypercall(int fd, int argc, char **argv)
+{
+    /* Large enough for any EVTCHNOP struct; OUT fields land here too. */
+    static unsigned char arg[64] __attribute__((aligned(8)));
+    struct privcmd_hypercall call = {
+        .op = HYPERVISOR_event_channel_op,
+        .arg = { strtoull(argv[3], NULL, 0), (unsigned long)arg },
+    };
+    size_t off = 0;
+    long ret;
+
+    for (int i = 4; i < argc; i++) {
+        unsigned long long v = strtoull(argv[i] + 2, NULL, 0);
+
+        if (argv[i][0] == 'q' && argv[i][1] == ':' && off + 8 <= sizeof(arg)) {
+            memcpy(arg + off, &v, 8);
+            off += 8;
+        } else if (argv[i][0] == 'l' && argv[i][1] == ':' &&
+                   off + 4 <= sizeof(arg)) {
+            unsigned int l = v;
+
+            memcpy(arg + off, &l, 4);
+            off += 4;
+        } else {
+            fprintf(stderr, "hcall: bad field %s\n", argv[i]);
+            return 1;
+        }
+    }
+    ret = ioctl(fd, IOCTL_PRIVCMD_HYPERCALL, &call);
+    printf("XENBED-RESULT hcall-%s %ld\n", argv[2], ret < 0 ? -(long)errno : ret);
+    return 0;
+}
+
+#define EVTCHNOP_expand_array 12
+
+static long expand_array(int fd, uint64_t gfn)
+{
+    static uint64_t arg __attribute__((aligned(8)));
+    struct privcmd_hypercall call = {
+        .op = HYPERVISOR_event_channel_op,
+        .arg = { EVTCHNOP_expand_array, (unsigned long)&arg },
+    };
+    long ret;
+
+    arg = gfn;
+    ret = ioctl(fd, IOCTL_PRIVCMD_HYPERCALL, &call);
+    return ret < 0 ? -(long)errno : ret;
+}
+
+static int expand_fill(int fd, const char *name)
+{
+    enum { PAGES = 129 };
+    long page = sysconf(_SC_PAGESIZE), added = 0, ret = 0;
+    unsigned char *mem = mmap(NULL, PAGES * page, PROT_READ | PROT_WRITE,
+                              MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    int pm = open("/proc/self/pagemap", O_RDONLY);
+
+    if (mem == MAP_FAILED || pm < 0 || mlock(mem, PAGES * page)) {
+        perror("hcall: expand-fill");
+        return 1;
+    }
+    for (int i = 0; i < PAGES; i++) {
+        uint64_t entry = 0;
+
+        /* Linux fills a new page with MASKED words first; so do we. */
+        for (long w = 0; w < page / 4; w++) {
+            ((uint32_t *)(mem + i * page))[w] = 1u << 30;
+        }
+        if (pread(pm, &entry, 8, ((uintptr_t)mem / page + i) * 8) != 8 ||
+            !(entry & (1ull << 63)) || !(entry & ((1ull << 55) - 1))) {
+            fprintf(stderr, "hcall: no frame number for page %d\n", i);
+            return 1;
+        }
+        ret = expand_array(fd, entry & ((1ull << 55) - 1));
+        if (ret) {
+            break;
+        }
+        added++;
+    }
+    printf("XENBED-RESULT hcall-%s-added %ld\n", name, added);
+    printf("XENBED-RESULT hcall-%s-error %ld\n", name, ret);
+    printf("XENBED-RESULT hcall-%s-again %ld\n", name,
+           expand_array(fd, 0x1000));
+    fflush(stdout);
+    for (;;) {
+        pause();
+    }
+}
+
 int main(int argc, char **argv)
 {
     struct privcmd_hypercall call = {
@@ -107,9 +210,16 @@ int main(int argc, char **argv)
     if (argc == 6 && !strcmp(argv[1], "area")) {
         return bad_area_hypercall(fd, argv);
     }
+    if (argc >= 4 && !strcmp(argv[1], "evtchn")) {
+        return evtchn_hypercall(fd, argc, argv);
+    }
+    if (argc == 3 && !strcmp(argv[1], "expand-fill")) {
+        return expand_fill(fd, argv[2]);
+    }
     if (count <= 0) {
         fprintf(stderr, "usage: hcall COUNT | hcall raw NAME OP [ARG...] | "
-                "hcall area NAME CMD VCPU null|straddle|badarg\n");
+                "hcall area NAME CMD VCPU null|straddle|badarg | "
+                "hcall evtchn NAME CMD FIELD... | hcall expand-fill NAME\n");
         return 1;
     }
     version = ioctl(fd, IOCTL_PRIVCMD_HYPERCALL, &call);

@@ -1,0 +1,451 @@
+"""The FIFO event channel ABI in the emulator, with 2-level kept (issue 4).
+
+Unmodified Debian kernels pick FIFO by themselves, fall back to 2-level
+when told to (xen.fifo_events=0) or when the emulator does not offer it
+(xen-evtchn-fifo=off), and in every case still pass the netfront
+download.  The FIFO hypercalls' error paths are driven from the guest
+through /dev/xen/privcmd (tests/guest/progs/hcall.c); every assertion is
+on what the guest reports.
+"""
+
+import pytest
+
+from xenbed import guest
+
+NETFRONT = guest.NIC_MODULES["xen-net-device"]
+PRIVCMD = NETFRONT + ["xen_privcmd unrestricted=1"]
+
+# Linux errno values as the guest sees them.
+ENOENT, EACCES, EINVAL, ENOSYS, EOPNOTSUPP = 2, 13, 22, 38, 95
+
+INIT_CONTROL, EXPAND_ARRAY, SET_PRIORITY = 11, 12, 13
+# The local APIC page: MMIO, never RAM.
+MMIO_GFN = 0xfee00
+
+
+@pytest.fixture(params=["tcg", "kvm"])
+def xen_accel(request):
+    if request.param == "kvm" and guest.accelerator("auto") != "kvm":
+        pytest.skip("KVM cannot run a guest on this machine")
+    return request.param
+
+
+def boot_fifo(kern, accel, calls=None, *, accel_options="", append="",
+              name="test-fifo"):
+    """Download through xen-netfront, then issue `calls` (name: (cmd,
+    fields, expected)) with hcall, then report."""
+    script = "".join(f"hcall evtchn {n} {cmd} {' '.join(fields)}\n"
+                     for n, (cmd, fields, _) in (calls or {}).items())
+    return guest.boot_with_blob(
+        kern, lambda url: guest.download_script(url) + script +
+        guest.GUEST_FACTS, name=name, nic="xen-net-device",
+        modules=PRIVCMD if calls else NETFRONT,
+        programs=["hcall"] if calls else (), append=append,
+        accel=guest.xen_accel(accel, "0x4000a") + accel_options)
+
+
+def assert_download(res, kern, sha):
+    assert res.release == kern.release
+    assert res.exit_code == 0, "\n".join(res.console[-40:])
+    assert res.result("nic-driver") == "vif", "xen-netfront did not bind"
+    assert int(res.result("blob-bytes")) == guest.BLOB_SIZE
+    assert res.result("blob-sha256") == sha
+
+
+def assert_calls(res, calls):
+    for n, (_, _, expected) in calls.items():
+        assert int(res.result(f"hcall-{n}")) == expected, \
+            f"{n}: expected {expected}, guest saw {res.result(f'hcall-{n}')}"
+
+
+def test_guest_uses_fifo(debian_kernel, xen_accel, qemu_binary):
+    """FIFO is offered by default; under it the error paths that do not
+    disturb the running guest return Xen's codes."""
+    calls = {
+        "init-control-vcpu-99": (INIT_CONTROL, ["q:0x1000", "l:0", "l:99"],
+                                 -ENOENT),
+        "init-control-offset-4": (INIT_CONTROL, ["q:0x1000", "l:4", "l:0"],
+                                  -EINVAL),
+        "init-control-offset-4032": (INIT_CONTROL,
+                                     ["q:0x1000", "l:4032", "l:0"], -EINVAL),
+        # vCPU 0 already has its control block: Xen refuses a second one.
+        "init-control-again": (INIT_CONTROL, ["q:0x1000", "l:0", "l:0"],
+                               -EINVAL),
+        "expand-array-mmio": (EXPAND_ARRAY, [f"q:{MMIO_GFN:#x}"], -EINVAL),
+        "set-priority-16": (SET_PRIORITY, ["l:1", "l:16"], -EINVAL),
+        "set-priority-unbound-port": (SET_PRIORITY, ["l:4000", "l:3"],
+                                      -EACCES),
+        "set-priority-port-0": (SET_PRIORITY, ["l:0", "l:3"], -EACCES),
+        "set-priority-beyond-max": (SET_PRIORITY, ["l:200000", "l:3"],
+                                    -EINVAL),
+        "set-priority-7": (SET_PRIORITY, ["l:1", "l:7"], 0),
+    }
+    res, sha = boot_fifo(debian_kernel, xen_accel, calls)
+    assert res.dmesg_has("xen:events: Using FIFO-based ABI"), res.dmesg[:40]
+    assert not res.dmesg_has("Using 2-level ABI")
+    assert_download(res, debian_kernel, sha)
+    assert_calls(res, calls)
+
+
+def test_fifo_events_0_uses_2level(debian_kernel, xen_accel, qemu_binary):
+    """xen.fifo_events=0: Linux never calls init_control, so the domain is
+    2-level and the FIFO hypercalls say so."""
+    calls = {
+        "expand-array-before-init": (EXPAND_ARRAY, ["q:0x1000"],
+                                     -EOPNOTSUPP),
+        "set-priority-2level": (SET_PRIORITY, ["l:1", "l:0"], -ENOSYS),
+        "init-control-mmio": (INIT_CONTROL, [f"q:{MMIO_GFN:#x}", "l:0",
+                                             "l:0"], -EINVAL),
+        "init-control-beyond-ram": (INIT_CONTROL, ["q:0xfffffffff", "l:0",
+                                                   "l:0"], -EINVAL),
+        "init-control-vcpu-99": (INIT_CONTROL, ["q:0x1000", "l:0", "l:99"],
+                                 -ENOENT),
+        "init-control-offset-4": (INIT_CONTROL, ["q:0x1000", "l:4", "l:0"],
+                                  -EINVAL),
+        # The failed init_controls left the domain 2-level.
+        "expand-array-after-failures": (EXPAND_ARRAY, ["q:0x1000"],
+                                        -EOPNOTSUPP),
+    }
+    res, sha = boot_fifo(debian_kernel, xen_accel, calls,
+                         append="xen.fifo_events=0", name="test-fifo-2l")
+    assert res.dmesg_has("xen:events: Using 2-level ABI"), res.dmesg[:40]
+    assert not res.dmesg_has("Using FIFO-based ABI")
+    assert_download(res, debian_kernel, sha)
+    assert_calls(res, calls)
+
+
+def test_fifo_off_falls_back(debian_kernel, xen_accel, qemu_binary):
+    """xen-evtchn-fifo=off: init_control is -ENOSYS as before FIFO existed,
+    and Linux falls back to 2-level by itself."""
+    calls = {
+        "init-control-fifo-off": (INIT_CONTROL, ["q:0x1000", "l:0", "l:0"],
+                                  -ENOSYS),
+        "expand-array-fifo-off": (EXPAND_ARRAY, ["q:0x1000"], -ENOSYS),
+        "set-priority-fifo-off": (SET_PRIORITY, ["l:1", "l:0"], -ENOSYS),
+    }
+    res, sha = boot_fifo(debian_kernel, xen_accel, calls,
+                         accel_options=",xen-evtchn-fifo=off",
+                         name="test-fifo-off")
+    assert res.dmesg_has("xen:events: Using 2-level ABI"), res.dmesg[:40]
+    assert not res.dmesg_has("Using FIFO-based ABI")
+    assert_download(res, debian_kernel, sha)
+    assert_calls(res, calls)
+
+
+def boot_scale(kern, accel, pairs, *, append="", name="test-fifo-scale",
+               roundtrips=0, accel_options=""):
+    """Run evtchn_scale PAIRS in the guest (no download)."""
+    res, _ = guest.boot_with_blob(
+        kern, lambda url: f"evtchn_scale {pairs} {roundtrips}\n" +
+        guest.GUEST_FACTS, name=name, nic="xen-net-device",
+        modules=NETFRONT + ["xen-evtchn"], programs=["evtchn_scale"],
+        append=append, memory="1G", timeout=900,
+        accel=guest.xen_accel(accel, "0x4000a") + accel_options)
+    assert res.release == kern.release
+    assert res.exit_code == 0, "\n".join(res.console[-40:])
+    return res
+
+
+def test_fifo_scale_50k_ports(debian_kernel, xen_accel, qemu_binary):
+    """Under FIFO, 25,000 loopback pairs (50,000 ports) bind through
+    /dev/xen/evtchn, every port gets its notification exactly once, and
+    after unbinding all of them the same number binds and delivers again."""
+    res = boot_scale(debian_kernel, xen_accel, 25000)
+    assert res.dmesg_has("xen:events: Using FIFO-based ABI")
+    assert res.result("evtchn-bind-stop") == "none"
+    assert int(res.result("evtchn-bound-ports")) == 50000
+    assert int(res.result("evtchn-highest-port")) > 50000
+    assert int(res.result("evtchn-lost")) == 0
+    assert int(res.result("evtchn-duplicates")) == 0
+    assert int(res.result("evtchn-rebound-ports")) == 50000
+    assert int(res.result("evtchn-rebound-lost")) == 0
+    assert int(res.result("evtchn-rebound-duplicates")) == 0
+
+
+def test_2level_scale_stops_at_4096(debian_kernel, xen_accel, qemu_binary):
+    """Under 2-level the same program stops cleanly at the 4096-port limit
+    (-ENOSPC), and every port it did bind delivers."""
+    res = boot_scale(debian_kernel, xen_accel, 25000,
+                     append="xen.fifo_events=0", name="test-2l-scale")
+    assert res.dmesg_has("xen:events: Using 2-level ABI")
+    assert res.result("evtchn-bind-stop") == "No space left on device"
+    bound = int(res.result("evtchn-bound-ports"))
+    assert 4000 <= bound < 4096, bound
+    assert int(res.result("evtchn-highest-port")) < 4096
+    # 2-level may deliver an event twice when Linux moves a port to another
+    # vCPU (QEMU raises a pending port again on its new vCPU, as it always
+    # did); none may be lost.
+    assert int(res.result("evtchn-lost")) == 0
+    assert int(res.result("evtchn-rebound-ports")) == bound
+    assert int(res.result("evtchn-rebound-lost")) == 0
+
+
+class Qmp:
+    """Just enough of a QMP client for xen-event-list."""
+
+    def __init__(self, path):
+        import socket
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(10)
+        self.sock.connect(path)
+        self.file = self.sock.makefile("rw")
+        self.file.readline()                            # greeting
+        self.cmd("qmp_capabilities")
+
+    def cmd(self, name, **arguments):
+        import json
+        self.file.write(json.dumps({"execute": name,
+                                    "arguments": arguments}) + "\n")
+        self.file.flush()
+        while True:
+            reply = json.loads(self.file.readline())
+            if "event" not in reply:
+                return reply
+
+    def close(self):
+        self.sock.close()
+
+
+def poll_event_list(path, until, seconds=120):
+    """Query xen-event-list until until(list) holds; returns the last list
+    and the HMP rendering of it."""
+    import os
+    import time
+    deadline = time.monotonic() + seconds
+    while not os.path.exists(path):
+        if time.monotonic() > deadline:
+            return None, None
+        time.sleep(0.2)
+    qmp = Qmp(path)
+    try:
+        while True:
+            ports = qmp.cmd("xen-event-list").get("return", [])
+            if until(ports) or time.monotonic() > deadline:
+                hmp = qmp.cmd("human-monitor-command",
+                              **{"command-line": "xen-event-list"})
+                return ports, hmp.get("return", "")
+            time.sleep(0.5)
+    finally:
+        qmp.close()
+
+
+def timer_ports(ports):
+    return [p for p in ports if p["type"] == "virq" and p["target"] == 0]
+
+
+@pytest.mark.parametrize("fifo", [True, False], ids=["fifo", "2level"])
+def test_event_list_reports_abi_and_timer_priority(debian_kernel, xen_accel,
+                                                   qemu_binary, tmp_path,
+                                                   fifo):
+    """xen-event-list shows what the guest did: under FIFO its VIRQ_TIMER
+    port on each vCPU at priority 0 (Linux's set_priority), the other ports
+    at the default 7; under 2-level no FIFO fields."""
+    import threading
+    sock = str(tmp_path / "qmp.sock")
+    found = {}
+
+    def watch():
+        found["ports"], found["hmp"] = poll_event_list(
+            sock, lambda ports: len(timer_ports(ports)) == 2)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        res, _ = guest.boot_with_blob(
+            debian_kernel, lambda url: "sleep 8\n" + guest.GUEST_FACTS,
+            name="test-fifo-qmp", nic="xen-net-device", modules=NETFRONT,
+            append="" if fifo else "xen.fifo_events=0",
+            extra=["-qmp", f"unix:{sock},server=on,wait=off"],
+            accel=guest.xen_accel(xen_accel, "0x4000a"))
+    finally:
+        watcher.join()
+    assert res.exit_code == 0, "\n".join(res.console[-40:])
+    ports, hmp = found["ports"], found["hmp"]
+    assert ports, "xen-event-list never answered"
+    timers = timer_ports(ports)
+    assert sorted(p["vcpu"] for p in timers) == [0, 1], ports
+    if fifo:
+        assert res.dmesg_has("Using FIFO-based ABI")
+        assert all(p["abi"] == "fifo" for p in ports), ports
+        assert all(p["priority"] == 0 for p in timers), timers
+        others = [p for p in ports if p not in timers]
+        assert others and all(p["priority"] == 7 for p in others), others
+        assert all("linked" in p and "busy" in p for p in ports)
+        assert "fifo" in hmp and "priority 0" in hmp, hmp
+    else:
+        assert res.dmesg_has("Using 2-level ABI")
+        assert all(p["abi"] == "two-level" for p in ports), ports
+        assert not any("priority" in p for p in ports), ports
+        assert "two-level" in hmp and "priority" not in hmp, hmp
+
+
+def test_fifo_trace_events(debian_kernel, xen_accel, qemu_binary):
+    """The ABI operations have trace events: the switch to FIFO, each
+    vCPU's control block, the event-array pages and the timer priority."""
+    res, _ = guest.boot_with_blob(
+        debian_kernel, lambda url: guest.GUEST_FACTS, name="test-fifo-trace",
+        nic="xen-net-device", modules=NETFRONT,
+        extra=["-trace", "xen_evtchn_abi_switch",
+               "-trace", "xen_evtchn_fifo_init_control",
+               "-trace", "xen_evtchn_fifo_expand_array",
+               "-trace", "xen_evtchn_set_priority"],
+        accel=guest.xen_accel(xen_accel, "0x4000a"))
+    assert res.exit_code == 0, "\n".join(res.console[-40:])
+    assert res.dmesg_has("Using FIFO-based ABI")
+    text = "\n".join(res.console)
+    assert "xen_evtchn_abi_switch now fifo" in text, text[-3000:]
+    assert "xen_evtchn_fifo_init_control vcpu 0 rc 0" in text
+    assert "xen_evtchn_fifo_init_control vcpu 1 rc 0" in text
+    assert "xen_evtchn_fifo_expand_array rc 0" in text
+    assert "rc 0" in "".join(line for line in res.console
+                             if "xen_evtchn_set_priority" in line)
+
+
+def test_fifo_cpu_offline_online_under_event_load(debian_kernel, xen_accel,
+                                                  qemu_binary):
+    """-smp 4 under FIFO: vCPUs go offline and online while loopback
+    event channels ping-pong (Linux moves their queues between vCPUs) and
+    netfront moves 32 MiB; no event is lost and no round trip stalls."""
+    script = """
+evtchn_scale 2000 20000 > /tmp/scale.out 2>&1 &
+spid=$!
+wget -q -O /tmp/big {url} &
+pid=$!
+cycles=0
+while kill -0 $pid 2>/dev/null || kill -0 $spid 2>/dev/null ||
+      [ $cycles -lt 3 ]; do
+    for c in 1 2 3; do echo 0 > /sys/devices/system/cpu/cpu$c/online; done
+    for c in 1 2 3; do echo 1 > /sys/devices/system/cpu/cpu$c/online; done
+    cycles=$((cycles + 1))
+done
+wait $pid
+wait $spid
+cat /tmp/scale.out
+echo "XENBED-RESULT cycles $cycles"
+echo "XENBED-RESULT big-sha256 $(sha256sum /tmp/big | cut -d' ' -f1)"
+"""
+    res, sha = guest.boot_with_blob(
+        debian_kernel,
+        lambda url: guest.NET_SETUP + script.format(url=url) +
+        guest.GUEST_FACTS, name="test-fifo-hotplug", nic="xen-net-device",
+        modules=NETFRONT + ["xen-evtchn"], programs=["evtchn_scale"],
+        blob_size=32 << 20, smp=4, timeout=600,
+        accel=guest.xen_accel(xen_accel, "0x4000a"))
+    assert res.exit_code == 0, "\n".join(res.console[-40:])
+    assert res.dmesg_has("xen:events: Using FIFO-based ABI")
+    assert int(res.result("cycles")) >= 3
+    assert int(res.result("evtchn-bound-ports")) == 4000
+    assert int(res.result("evtchn-lost")) == 0
+    assert int(res.result("evtchn-roundtrips")) == 20000
+    assert int(res.result("evtchn-roundtrips-all")) == 20000
+    assert int(res.result("evtchn-rebound-lost")) == 0
+    assert res.result("big-sha256") == sha
+    assert res.result("cpus-online") == "0-3"
+
+
+def test_fifo_expand_array_stops_at_128_pages(debian_kernel, xen_accel,
+                                              qemu_binary):
+    """The 129th event-array page is -ENOSPC: after the download, hcall
+    hands EVTCHNOP_expand_array locked pages of its own until it fails;
+    Linux's own pages plus those make 128.  (Last in the test: the pages
+    must stay the program's while the emulator holds them.)"""
+    ENOSPC = 28
+    res, sha = guest.boot_with_blob(
+        debian_kernel, lambda url: guest.download_script(url) +
+        "hcall expand-fill fill &\nsleep 3\n" + guest.GUEST_FACTS,
+        name="test-fifo-enospc", nic="xen-net-device", modules=PRIVCMD,
+        programs=["hcall"], accel=guest.xen_accel(xen_accel, "0x4000a"))
+    assert_download(res, debian_kernel, sha)
+    assert res.dmesg_has("xen:events: Using FIFO-based ABI")
+    added = int(res.result("hcall-fill-added"))
+    # Linux has at least one page; the rest up to 128 were ours.
+    assert 1 <= added <= 127, added
+    assert int(res.result("hcall-fill-error")) == -ENOSPC
+    assert int(res.result("hcall-fill-again")) == -ENOSPC
+
+
+def test_fifo_again_after_reset(debian_kernel, xen_accel, qemu_binary,
+                                tmp_path):
+    """A machine reset returns the domain to 2-level: the rebooted kernel's
+    EVTCHNOP_init_control succeeds again (a surviving control block would
+    make it fail with -EINVAL and Linux would print 'Using 2-level ABI')."""
+    import threading
+    import time
+    sock = str(tmp_path / "qmp.sock")
+    done = {}
+
+    def reset_once():
+        ports, _ = poll_event_list(
+            sock, lambda ports: any(p["abi"] == "fifo" for p in ports))
+        done["fifo-before-reset"] = bool(ports) and \
+            any(p["abi"] == "fifo" for p in ports)
+        time.sleep(6)                   # into the first boot's sleep 10
+        qmp = Qmp(sock)
+        try:
+            done["reset"] = qmp.cmd("system_reset")
+        finally:
+            qmp.close()
+
+    watcher = threading.Thread(target=reset_once)
+    watcher.start()
+    try:
+        res, _ = guest.boot_with_blob(
+            debian_kernel, lambda url: "sleep 10\n" + guest.GUEST_FACTS,
+            name="test-fifo-reset", nic="xen-net-device", modules=NETFRONT,
+            # After the harness's -no-reboot: a reset resets, once.
+            extra=["-qmp", f"unix:{sock},server=on,wait=off",
+                   "-action", "reboot=reset"],
+            accel=guest.xen_accel(xen_accel, "0x4000a"), timeout=300)
+    finally:
+        watcher.join()
+    assert res.exit_code == 0, "\n".join(res.console[-40:])
+    assert done.get("fifo-before-reset"), done
+    assert done.get("reset") == {"return": {}}, done
+    inits = [line for line in res.console if line.startswith("XENBED-INIT")]
+    assert len(inits) == 2, "the guest did not boot twice"
+    second = res.console[res.console.index(inits[1]):]
+    boot_lines = [line for line in res.console
+                  if "xen:events: Using" in line and
+                  not line.startswith("XENBED-DMESG")]
+    assert len(boot_lines) == 2, boot_lines
+    assert all("Using FIFO-based ABI" in line for line in boot_lines), \
+        boot_lines
+    assert res.dmesg_has("xen:events: Using FIFO-based ABI"), second[:40]
+
+
+def test_fifo_max_port_caps_ports(debian_kernel, xen_accel, qemu_binary):
+    """xen-evtchn-max-port=6000: under FIFO binding stops cleanly at port
+    6000 (-ENOSPC), past the 2-level limit, and every bound port delivers."""
+    res = boot_scale(debian_kernel, xen_accel, 25000,
+                     name="test-fifo-maxport",
+                     accel_options=",xen-evtchn-max-port=6000")
+    assert res.dmesg_has("xen:events: Using FIFO-based ABI")
+    assert res.result("evtchn-bind-stop") == "No space left on device"
+    highest = int(res.result("evtchn-highest-port"))
+    assert 4096 <= highest <= 6000, highest
+    bound = int(res.result("evtchn-bound-ports"))
+    assert 5900 <= bound < 6000, bound
+    assert int(res.result("evtchn-lost")) == 0
+    assert int(res.result("evtchn-rebound-ports")) == bound
+    assert int(res.result("evtchn-rebound-lost")) == 0
+
+
+@pytest.mark.parametrize("xen_version,append", [
+    ("0x4000a", "xen_no_vector_callback"),
+    ("0x4000a", "xen_no_vector_callback noapic"),
+    ("0x40011", ""),
+], ids=["intx-ioapic", "intx-pic", "percpu-vector-4.17"])
+def test_fifo_with_other_upcalls(debian_kernel, xen_accel, qemu_binary,
+                                 xen_version, append):
+    """FIFO events also arrive through the platform PCI INTx line (IOAPIC or
+    PIC) and through per-vCPU upcall vectors: the download passes."""
+    res, sha = guest.boot_with_blob(
+        debian_kernel, lambda url: guest.download_script(url) +
+        guest.GUEST_FACTS, name="test-fifo-upcalls", nic="xen-net-device",
+        modules=NETFRONT, append=append,
+        accel=guest.xen_accel(xen_accel, xen_version))
+    assert res.dmesg_has("xen:events: Using FIFO-based ABI"), res.dmesg[:40]
+    if append:
+        assert not res.dmesg_has("Xen HVM callback vector for event "
+                                 "delivery is enabled")
+    assert_download(res, debian_kernel, sha)
