@@ -89,6 +89,7 @@ class GuestResult:
     argv: list = field(default_factory=list)
     marks: dict = field(default_factory=dict)
     started: float = 0.0
+    migration: str = None
 
     @property
     def seconds_to_init(self):
@@ -207,7 +208,7 @@ def cgi_network(blob_size, device, qom_path=""):
 
 def boot_with_blob(kern, script, *, name, nic="virtio-net-pci",
                    modules=None, programs=(), blob_size=BLOB_SIZE,
-                   timeout=240, **argv_options):
+                   timeout=240, migrate_at=None, **argv_options):
     """Boot `kern` with blob_network(nic) and the guest test script
     script(url of the blob).  Returns (GuestResult, sha256 of the blob)."""
     with blob_network(nic, blob_size) as (server, devices):
@@ -216,7 +217,8 @@ def boot_with_blob(kern, script, *, name, nic="virtio-net-pci",
             script(server.url), name=f"{name}-{kern.label}",
             programs=programs)
         argv = qemu_argv(kern.image, initrd, devices=devices, **argv_options)
-        return boot(argv, timeout=timeout), server.sha256
+        return boot(argv, timeout=timeout, migrate_at=migrate_at), \
+            server.sha256
 
 
 def qemu_argv(kernel_image, initrd, append="", smp=2, memory="512M",
@@ -239,22 +241,61 @@ def qemu_argv(kernel_image, initrd, append="", smp=2, memory="512M",
 FATAL_OUTPUT = ("KVM internal error", "emulation failure")
 
 
-def boot(argv, timeout=120):
-    """Run QEMU until the guest powers off; parse its XENBED- lines."""
+def boot(argv, timeout=120, migrate_at=None):
+    """Run QEMU until the guest powers off; parse its XENBED- lines.
+
+    With migrate_at, once the guest prints `XENBED-MARK <migrate_at>`, QEMU
+    migrates the running guest to a file and quits, and a second QEMU with
+    the same options resumes it from that file; marks["migrated"] is the
+    host time at which the second one started.  The result's `migration`
+    says "completed", or why QEMU refused (the guest then runs on)."""
     if not Path(argv[0]).exists():
         raise XenbedError(f"{argv[0]} does not exist: run xenbed build")
     start = time.monotonic()
     console = deque(maxlen=2000)
     fatal = threading.Event()
     marks = {}
+    deadline = start + timeout
+    migration = None
+    with tempfile.TemporaryDirectory(prefix="xenbed-migrate-") as tmp:
+        qmp_socket = Path(tmp) / "qmp.sock"
+        first = argv + (["-qmp", f"unix:{qmp_socket},server=on,wait=off"]
+                        if migrate_at else [])
+        proc, reader = _start(first, console, fatal, marks)
+        if migrate_at and _wait(proc, reader, console, fatal, deadline,
+                                timeout, lambda: migrate_at in marks):
+            state = Path(tmp) / "state"
+            migration = _migrate_to_file(qmp_socket, state, console)
+            if migration == "completed":
+                proc.wait()
+                reader.join(5)
+                if proc.returncode != 0:
+                    raise GuestError(f"QEMU exited with {proc.returncode} "
+                                     "after migrating", console)
+                marks["migrated"] = time.monotonic()
+                proc, reader = _start(argv + ["-incoming", f"file:{state}"],
+                                      console, fatal, marks)
+        _wait(proc, reader, console, fatal, deadline, timeout)
+    result = _parse(console, proc.returncode, start, argv, marks)
+    result.migration = migration
+    return result
+
+
+def _start(argv, console, fatal, marks):
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     reader = threading.Thread(target=_read_console,
                               args=(proc.stdout, console, fatal, marks),
                               daemon=True)
     reader.start()
-    deadline = start + timeout
+    return proc, reader
+
+
+def _wait(proc, reader, console, fatal, deadline, timeout, until=None):
+    """Wait until QEMU exits (False) or until() is true (True)."""
     while proc.poll() is None:
+        if until and until():
+            return True
         if fatal.is_set() or time.monotonic() > deadline:
             proc.kill()
             proc.wait()
@@ -265,7 +306,39 @@ def boot(argv, timeout=120):
             raise GuestError(_timeout_reason(console, timeout), console)
         fatal.wait(0.1)
     reader.join(5)
-    return _parse(console, proc.returncode, start, argv, marks)
+    return False
+
+
+def _migrate_to_file(qmp_socket, state, console):
+    """Migrate the running guest to `state` over QMP, then quit QEMU.
+    Returns "completed", or "refused: <QEMU's reason>" (QEMU runs on)."""
+    if str(qemu.qemu_python_path()) not in sys.path:
+        sys.path.insert(0, str(qemu.qemu_python_path()))
+    from qemu.qmp.legacy import QEMUMonitorProtocol
+    from qemu.qmp import ExecuteError
+
+    qmp = QEMUMonitorProtocol(str(qmp_socket))
+    qmp.connect()
+    try:
+        qmp.cmd("migrate", uri=f"file:{state}")
+        while True:
+            info = qmp.cmd("query-migrate")
+            if info.get("status") == "completed":
+                break
+            if info.get("status") in ("failed", "cancelled"):
+                raise GuestError("migration failed: " +
+                                 info.get("error-desc", "?"), console)
+            time.sleep(0.1)
+        qmp.cmd("quit")
+        return "completed"
+    except ExecuteError as err:
+        return f"refused: {err}"
+    finally:
+        try:
+            qmp.close()
+        except EOFError:
+            pass    # QEMU closed the socket as it quit
+
 
 
 def _read_console(stream, console, fatal, marks):
