@@ -36,9 +36,10 @@ static void *xen_emu_field(Object *obj, void *opaque)
     return (char *)obj + (uintptr_t)opaque;
 }
 
-static void xen_emu_get_version_prop(Object *obj, Visitor *v,
-                                     const char *name, void *opaque,
-                                     Error **errp)
+/* xen-version and xen-evtchn-max-port */
+static void xen_emu_get_uint32_prop(Object *obj, Visitor *v,
+                                    const char *name, void *opaque,
+                                    Error **errp)
 {
     uint32_t *field = xen_emu_field(obj, opaque);
 
@@ -106,15 +107,6 @@ static void xen_emu_set_bool_prop(Object *obj, Visitor *v, const char *name,
 }
 
 /* xen-evtchn-max-port */
-static void xen_emu_get_max_port_prop(Object *obj, Visitor *v,
-                                      const char *name, void *opaque,
-                                      Error **errp)
-{
-    uint32_t *field = xen_emu_field(obj, opaque);
-
-    visit_type_uint32(v, name, field, errp);
-}
-
 static void xen_emu_set_max_port_prop(Object *obj, Visitor *v,
                                       const char *name, void *opaque,
                                       Error **errp)
@@ -150,7 +142,7 @@ void xen_emu_config_class_init(ObjectClass *oc, size_t offset)
 #define XEN_EMU_FIELD(f) ((void *)(uintptr_t)(offset + \
                                               offsetof(XenEmuConfig, f)))
     object_class_property_add(oc, "xen-version", "uint32",
-                              xen_emu_get_version_prop,
+                              xen_emu_get_uint32_prop,
                               xen_emu_set_version_prop,
                               NULL, XEN_EMU_FIELD(version));
     object_class_property_set_description(oc, "xen-version",
@@ -180,7 +172,7 @@ void xen_emu_config_class_init(ObjectClass *oc, size_t offset)
                                           "Offer the FIFO event channel ABI");
 
     object_class_property_add(oc, "xen-evtchn-max-port", "uint32",
-                              xen_emu_get_max_port_prop,
+                              xen_emu_get_uint32_prop,
                               xen_emu_set_max_port_prop,
                               NULL, XEN_EMU_FIELD(evtchn_max_port));
     object_class_property_set_description(oc, "xen-evtchn-max-port",
