@@ -11,14 +11,7 @@
 #include <string.h>
 
 #include "netif.h"
-
-#define CHECK(cond) \
-    do { \
-        if (!(cond)) { \
-            fprintf(stderr, "invariant failed: %s\n", #cond); \
-            abort(); \
-        } \
-    } while (0)
+#include "fuzz-check.h"
 
 static uint8_t seg_buf[NETIF_GSO_SEG_MAX];
 

@@ -12,14 +12,7 @@
 
 #include "netif.h"
 #include "netif-fake-frontend.h"
-
-#define CHECK(cond) \
-    do { \
-        if (!(cond)) { \
-            fprintf(stderr, "invariant failed: %s\n", #cond); \
-            abort(); \
-        } \
-    } while (0)
+#include "fuzz-check.h"
 
 static uint8_t payload[NETIF_RX_MAX_PACKET + 1];
 

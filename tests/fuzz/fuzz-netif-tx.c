@@ -13,6 +13,7 @@
 
 #include "netif.h"
 #include "netif-fake-frontend.h"
+#include "fuzz-check.h"
 
 struct input {
     const uint8_t *data;
@@ -39,14 +40,6 @@ static uint32_t take_u32(struct input *in)
     v |= (uint32_t)take_u8(in) << 16;
     return v | (uint32_t)take_u8(in) << 24;
 }
-
-#define CHECK(cond) \
-    do { \
-        if (!(cond)) { \
-            fprintf(stderr, "invariant failed: %s\n", #cond); \
-            abort(); \
-        } \
-    } while (0)
 
 /* A req_prod near the consumer usually, anywhere sometimes. */
 static uint32_t pick_req_prod(struct input *in, uint32_t cons)

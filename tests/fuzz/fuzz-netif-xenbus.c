@@ -10,14 +10,7 @@
 #include <string.h>
 
 #include "netif.h"
-
-#define CHECK(cond) \
-    do { \
-        if (!(cond)) { \
-            fprintf(stderr, "invariant failed: %s\n", #cond); \
-            abort(); \
-        } \
-    } while (0)
+#include "fuzz-check.h"
 
 #define MAX_KEYS 64
 
