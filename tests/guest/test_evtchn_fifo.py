@@ -10,7 +10,7 @@ on what the guest reports.
 
 import pytest
 
-from xenbed import guest
+from xenbed import guest, kernel
 
 NETFRONT = guest.NIC_MODULES["xen-net-device"]
 PRIVCMD = NETFRONT + ["xen_privcmd unrestricted=1"]
@@ -449,3 +449,41 @@ def test_fifo_with_other_upcalls(debian_kernel, xen_accel, qemu_binary,
         assert not res.dmesg_has("Xen HVM callback vector for event "
                                  "delivery is enabled")
     assert_download(res, debian_kernel, sha)
+
+
+def test_hostile_fifo_pages_then_reset(debian_kernel, xen_accel, qemu_binary):
+    """A guest that owns the FIFO pages and fills them with garbage while
+    events are raised (tests/guest/progs/fifohostile.c): every hypercall
+    still returns 0, the port table is untouched, EVTCHNOP_reset returns
+    the domain to 2-level with every port closed, and FIFO then queues
+    correctly again.  The kernel stays 2-level (xen.fifo_events=0) so the
+    program can take FIFO over; its own ports, timers included, are lost,
+    so the guest then powers off through ACPI directly."""
+    initrd = kernel.build_initramfs(
+        debian_kernel, ["xen_privcmd unrestricted=1"],
+        "fifohostile 500000\n" + guest.DMESG_DUMP +
+        'echo "XENBED-DONE rc=0"\nfifohostile acpi-off\n',
+        name=f"test-fifo-hostile-{debian_kernel.label}",
+        programs=["fifohostile"])
+    res = guest.boot(guest.qemu_argv(
+        debian_kernel.image, initrd, smp=1, append="xen.fifo_events=0",
+        accel=guest.xen_accel(xen_accel, "0x4000a")), timeout=180)
+    assert res.exit_code == 0, "\n".join(res.console[-40:])
+    expected = {
+        "init-control": 17, "expand-array": 0, "pair0": 0, "pair1": 0,
+        "head-is-first": 1, "ready": 1, "first-links-second": 1,
+        "second-is-tail": 1,
+    }
+    for stage in ("first", "again"):
+        for key, value in expected.items():
+            assert int(res.result(f"fifo-{stage}-{key}")) == value, \
+                f"{stage}-{key}: {res.result(f'fifo-{stage}-{key}')}"
+    assert int(res.result("fifo-init-control-twice")) == -EINVAL
+    assert int(res.result("fifo-busy-tail-linked")) == 1
+    assert int(res.result("fifo-storm-ops")) == 500000
+    assert int(res.result("fifo-storm-failures")) == 0
+    assert int(res.result("fifo-pairs-intact")) == 8
+    assert int(res.result("fifo-reset")) == 0
+    assert int(res.result("fifo-status-after-reset")) == 0   # closed
+    assert int(res.result("fifo-expand-after-reset")) == -EOPNOTSUPP
+    assert int(res.result("fifo-set-priority-after-reset")) == -ENOSYS

@@ -259,11 +259,13 @@ def boot(argv, timeout=120, migrate_at=None):
     migration = None
     with tempfile.TemporaryDirectory(prefix="xenbed-migrate-") as tmp:
         qmp_socket = Path(tmp) / "qmp.sock"
+        diag = Path(tmp) / "diag.sock"
+        argv = argv + ["-qmp", f"unix:{diag},server=on,wait=off"]
         first = argv + (["-qmp", f"unix:{qmp_socket},server=on,wait=off"]
                         if migrate_at else [])
         proc, reader = _start(first, console, fatal, marks)
         if migrate_at and _wait(proc, reader, console, fatal, deadline,
-                                timeout, lambda: migrate_at in marks):
+                                timeout, lambda: migrate_at in marks, diag):
             state = Path(tmp) / "state"
             migration = _migrate_to_file(qmp_socket, state, console)
             if migration == "completed":
@@ -275,7 +277,7 @@ def boot(argv, timeout=120, migrate_at=None):
                 marks["migrated"] = time.monotonic()
                 proc, reader = _start(argv + ["-incoming", f"file:{state}"],
                                       console, fatal, marks)
-        _wait(proc, reader, console, fatal, deadline, timeout)
+        _wait(proc, reader, console, fatal, deadline, timeout, diag=diag)
     result = _parse(console, proc.returncode, start, argv, marks)
     result.migration = migration
     return result
@@ -291,19 +293,25 @@ def _start(argv, console, fatal, marks):
     return proc, reader
 
 
-def _wait(proc, reader, console, fatal, deadline, timeout, until=None):
-    """Wait until QEMU exits (False) or until() is true (True)."""
+def _wait(proc, reader, console, fatal, deadline, timeout, until=None,
+          diag=None):
+    """Wait until QEMU exits (False) or until() is true (True).  On a
+    timeout, the error carries what QEMU's monitor at `diag` tells of the
+    stuck guest."""
     while proc.poll() is None:
         if until and until():
             return True
         if fatal.is_set() or time.monotonic() > deadline:
+            host = (_host_view(diag) if diag and not fatal.is_set()
+                    else [])
             proc.kill()
             proc.wait()
             reader.join(5)
             if fatal.is_set():
                 raise GuestError("QEMU stopped the guest with a fatal error",
                                  console)
-            raise GuestError(_timeout_reason(console, timeout), console)
+            raise GuestError("\n".join([_timeout_reason(console, timeout)] +
+                                        host), console)
         fatal.wait(0.1)
     reader.join(5)
     return False
@@ -339,6 +347,37 @@ def _migrate_to_file(qmp_socket, state, console):
         except EOFError:
             pass    # QEMU closed the socket as it quit
 
+
+
+# HMP commands whose output explains a guest that stopped making progress.
+HOST_VIEW = ("info xen-net", "xen-event-list", "info network",
+             "info registers -a")
+
+
+def _host_view(qmp_socket, max_lines=120):
+    """HOST_VIEW's output, each line prefixed with "XENBED-HOST "."""
+    if str(qemu.qemu_python_path()) not in sys.path:
+        sys.path.insert(0, str(qemu.qemu_python_path()))
+    from qemu.qmp.legacy import QEMUMonitorProtocol
+
+    lines = []
+    qmp = QEMUMonitorProtocol(str(qmp_socket))
+    try:
+        qmp.connect()
+        for command in HOST_VIEW:
+            out = qmp.cmd("human-monitor-command",
+                          **{"command-line": command})
+            lines.append(f"XENBED-HOST ({command})")
+            lines += [f"XENBED-HOST {line}"
+                      for line in str(out).splitlines()[:max_lines]]
+    except Exception as err:    # the view is a courtesy: never mask the timeout
+        lines.append(f"XENBED-HOST monitor unavailable: {err}")
+    finally:
+        try:
+            qmp.close()
+        except Exception:
+            pass
+    return lines
 
 
 def _read_console(stream, console, fatal, marks):

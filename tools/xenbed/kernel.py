@@ -210,8 +210,8 @@ def build_initramfs(kernel, modules=(), script="", name="initramfs",
     # "name param=value ..." passes parameters to that module's insmod.
     params = {}
     for spec in modules:
-        name, _, args = spec.partition(" ")
-        params[name.replace("-", "_")] = args.strip()
+        module, _, args = spec.partition(" ")
+        params[module.replace("-", "_")] = args.strip()
     order = module_load_order(kernel, list(params))
     binaries = [guest_program(p) for p in programs]
     key_parts = [str(kernel.image), sha256_file(BUSYBOX),
@@ -238,10 +238,10 @@ def build_initramfs(kernel, modules=(), script="", name="initramfs",
     (root / "init").chmod(0o755)
     load_list = []
     for i, path in enumerate(order):
-        name = module_name(path)
-        target = f"{i:02d}-{name}.ko"
+        module = module_name(path)
+        target = f"{i:02d}-{module}.ko"
         decompress_module(path, root / "modules" / target)
-        load_list.append(f"{target} {params.get(name, '')}".rstrip())
+        load_list.append(f"{target} {params.get(module, '')}".rstrip())
     (root / "etc" / "modules").write_text("".join(m + "\n" for m in load_list))
     test = root / "test.sh"
     test.write_text(script)
