@@ -487,3 +487,56 @@ def test_hostile_fifo_pages_then_reset(debian_kernel, xen_accel, qemu_binary):
     assert int(res.result("fifo-status-after-reset")) == 0   # closed
     assert int(res.result("fifo-expand-after-reset")) == -EOPNOTSUPP
     assert int(res.result("fifo-set-priority-after-reset")) == -ENOSYS
+
+
+KEXEC_STAGE2 = "xenbed.stage=2"
+
+
+def kexec_script(url):
+    """Stage 1 downloads, then kexecs the same kernel with its own root
+    file system as initrd; stage 2 (KEXEC_STAGE2 on its command line)
+    downloads again and reports."""
+    abi = ('echo "XENBED-RESULT {0}abi $(dmesg | grep -o '
+           "'Using [A-Za-z0-9-]* ABI' | head -n 1)\"\n")
+    return f"""
+if grep -q {KEXEC_STAGE2} /proc/cmdline; then
+{abi.format("stage2-")}{guest.download_script(url)}{guest.GUEST_FACTS}
+else
+{abi.format("stage1-")}(
+{guest.download_script(url)}
+) | sed 's/^XENBED-RESULT /XENBED-RESULT stage1-/'
+rm -f /tmp/blob
+cd /
+find . -xdev -path ./kexec -prune -o -print | cpio -o -H newc > /kexec/initrd
+kexec /kexec/vmlinuz /kexec/initrd "$(cat /proc/cmdline) {KEXEC_STAGE2}"
+fi
+"""
+
+
+@pytest.mark.parametrize("smp", [1, 2], ids=["smp1", "smp2"])
+def test_kexec_soft_reset_gives_fifo_again(debian_kernel, xen_accel,
+                                           qemu_binary, smp):
+    """kexec into the same kernel: Linux's kexec shutdown closes netfront
+    and issues SHUTDOWN_soft_reset, which must leave the domain with no
+    ports and 2-level again, or the second kernel's init_control would
+    fail and it would print "Using 2-level ABI".  Then its netfront
+    reconnects to the same backend and downloads (through blobcgi.py: a
+    chardev guestfwd would carry only stage 1's connection)."""
+    url = f"http://{guest.BLOB_GUEST_ADDR}:{guest.BLOB_GUEST_PORT}/blob"
+    with guest.cgi_network(guest.BLOB_SIZE, "xen-net-device,netdev=net0") \
+            as (sha, devices):
+        initrd = kernel.build_initramfs(
+            debian_kernel, NETFRONT, kexec_script(url),
+            name=f"test-fifo-kexec-{debian_kernel.label}",
+            programs=["kexec"],
+            files={"kexec/vmlinuz": debian_kernel.image})
+        res = guest.boot(guest.qemu_argv(
+            debian_kernel.image, initrd, smp=smp, devices=devices,
+            accel=guest.xen_accel(xen_accel, "0x4000a")), timeout=240)
+    assert res.result("stage1-abi") == "Using FIFO-based ABI"
+    assert res.result("stage1-blob-sha256") == sha
+    assert res.result("stage2-abi") == "Using FIFO-based ABI", \
+        "\n".join(res.console[-60:])
+    assert KEXEC_STAGE2 in " ".join(res.dmesg[:5]), res.dmesg[:5]
+    assert_download(res, debian_kernel, sha)
+    assert int(res.result("nproc")) == smp

@@ -61,21 +61,26 @@ def test_xen_hvm_guest_with_netfront(debian_kernel, xen_accel, qemu_binary,
     assert_download(res, sha)
 
 
-@pytest.mark.parametrize("xen_version,smp", [
-    ("0x4000a", 8), ("0x4000a", 34), ("0x40011", 34),
-], ids=["4.10-smp8", "4.10-smp34", "4.17-smp34"])
-def test_many_vcpus(debian_kernel, xen_accel, qemu_binary, xen_version, smp):
+@pytest.mark.parametrize("xen_version,smp,abi", [
+    ("0x4000a", 8, "FIFO-based"), ("0x4000a", 34, "FIFO-based"),
+    ("0x40011", 34, "FIFO-based"), ("0x4000a", 34, "2-level"),
+], ids=["4.10-smp8", "4.10-smp34", "4.17-smp34", "4.10-smp34-2level"])
+def test_many_vcpus(debian_kernel, xen_accel, qemu_binary, xen_version, smp,
+                    abi):
     """Up to 8 vCPUs, and vCPUs from 32 on, which have no vcpu_info slot
-    in shared_info: a task sleeping on the last vCPU needs that vCPU's
-    timer events, and moving it there needs IPIs."""
+    in shared_info, under both event channel ABIs (FIFO: a control block
+    per vCPU): a task sleeping on the last vCPU needs that vCPU's timer
+    events, and moving it there needs IPIs."""
     last = smp - 1
     res, sha = boot_xen(
         debian_kernel, xen_accel,
         f"taskset -c {last} sh -c \"sleep 1; echo XENBED-RESULT slept-on "
         f"\\$(cut -d' ' -f39 /proc/self/stat)\"\n",
         xen_version, smp=smp, memory="1G", name="test-xen-many",
+        append="" if abi == "FIFO-based" else "xen.fifo_events=0",
         timeout=300)
     assert_xen_guest(res, debian_kernel, xen_version)
+    assert res.dmesg_has(f"xen:events: Using {abi} ABI")
     assert res.dmesg_has(f"smp: Brought up 1 node, {smp} CPUs")
     assert res.result("nproc") == str(smp)
     assert res.result("cpus-online") == f"0-{last}"

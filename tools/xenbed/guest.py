@@ -351,7 +351,7 @@ def _migrate_to_file(qmp_socket, state, console):
 
 # HMP commands whose output explains a guest that stopped making progress.
 HOST_VIEW = ("info xen-net", "xen-event-list", "info network",
-             "info registers -a")
+             "info cpus")
 
 
 def _host_view(qmp_socket, max_lines=120):

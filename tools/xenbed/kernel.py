@@ -203,10 +203,11 @@ def guest_program(name):
 
 
 def build_initramfs(kernel, modules=(), script="", name="initramfs",
-                    programs=()):
-    """Write an uncompressed newc cpio: busybox, modules, init, test script
-    and the named guest programs in /bin.  Returns its path; rebuilt only
-    when its contents change."""
+                    programs=(), files=None):
+    """Write an uncompressed newc cpio: busybox, modules, init, test script,
+    the named guest programs in /bin and `files` ({path in the guest: host
+    path}).  Returns its path; rebuilt only when its contents change."""
+    files = {k.strip("/"): Path(v) for k, v in (files or {}).items()}
     # "name param=value ..." passes parameters to that module's insmod.
     params = {}
     for spec in modules:
@@ -217,7 +218,8 @@ def build_initramfs(kernel, modules=(), script="", name="initramfs",
     key_parts = [str(kernel.image), sha256_file(BUSYBOX),
                  GUEST_INIT.read_text(), script, repr(sorted(params.items()))] + \
         [str(p) for p in order] + \
-        [f"{b}:{b.stat().st_mtime_ns}" for b in binaries]
+        [f"{b}:{b.stat().st_mtime_ns}" for b in binaries] + \
+        [f"{k}={v}:{v.stat().st_mtime_ns}" for k, v in sorted(files.items())]
     key = "\n".join(key_parts)
     out = INITRAMFS / f"{name}.cpio"
     if read_stamp(out.with_suffix(".stamp")) == key and out.exists():
@@ -234,6 +236,9 @@ def build_initramfs(kernel, modules=(), script="", name="initramfs",
     os.symlink("busybox", root / "bin" / "sh")
     for binary in binaries:
         shutil.copy2(binary, root / "bin" / binary.name)
+    for target, source in files.items():
+        (root / target).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, root / target)
     shutil.copy2(GUEST_INIT, root / "init")
     (root / "init").chmod(0o755)
     load_list = []
