@@ -14,7 +14,9 @@
  * packets per event, then a bottom half continues; guest RX arrives
  * through the NIC's receive callback, spread over the RX rings by flow
  * hash, and the RX channel's event flushes what the net layer queued
- * while the ring was full.
+ * while the ring was full.  With rx-coalesce, in-order TCP segments of a
+ * burst are merged into one GSO packet per queue (net/netif-offload.c),
+ * which a bottom half passes on once the net layer has no more.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -60,6 +62,7 @@ typedef struct XenNetQueue {
     XenEventChannel *rx_channel;    /* NULL: tx_channel serves both */
     QEMUBH *tx_bh;
     QEMUTimer *rx_poll;
+    struct netif_lro *lro;          /* NULL: no merging on this queue */
     bool fatal_reported;
     uint64_t tx_gso_dropped;
     uint64_t rx_ring_full;          /* packets held back: no RX buffers */
@@ -80,7 +83,9 @@ struct XenNetDev {
     bool gso_tcpv6;
     bool ipv6_csum_offload;
     bool multicast_control;
+    bool rx_coalesce;
     struct netif_backend_config config;
+    QEMUBH *rx_flush_bh;
 
     bool connected;
     unsigned int num_queues;
@@ -232,11 +237,68 @@ static void xen_net_tx_bh(void *opaque)
     xen_net_tx_run(opaque);
 }
 
+static bool xen_net_rx_put(XenNetQueue *q, const struct netif_rx_packet *pkt)
+{
+    bool notify;
+
+    switch (netif_rx_put(&q->core, pkt, &notify)) {
+    case NETIF_RX_DONE:
+        if (notify) {
+            xen_net_notify(q, q->rx_channel ? q->rx_channel : q->tx_channel);
+        }
+        return true;
+    case NETIF_RX_NO_SPACE:
+        /*
+         * The caller keeps the packet; the armed req_event brings it
+         * back.  The poll covers frontends without rx-notify, and one
+         * that kept moving req_prod while it was being armed, after
+         * which netif_rx_has_slots() gives up and no event is certain.
+         */
+        q->rx_ring_full++;
+        timer_mod(q->rx_poll, qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL) +
+                  XEN_NET_RX_POLL_MS);
+        return false;
+    case NETIF_RX_FAILED:
+        xen_net_report_fatal(q);
+        return true;
+    case NETIF_RX_DROPPED:
+    default:
+        return true;
+    }
+}
+
+/* Pass the merged packet on; false if the ring has no room for it yet. */
+static bool xen_net_lro_flush(XenNetQueue *q)
+{
+    struct netif_rx_packet pkt;
+
+    if (!q->lro || !q->lro->len) {
+        return true;
+    }
+    netif_lro_packet(q->lro, &pkt);
+    if (!xen_net_rx_put(q, &pkt)) {
+        return false;
+    }
+    q->lro->len = 0;
+    return true;
+}
+
+static void xen_net_rx_flush_bh(void *opaque)
+{
+    XenNetDev *netdev = opaque;
+    unsigned int i;
+
+    for (i = 0; i < netdev->num_queues; i++) {
+        xen_net_lro_flush(netdev->queues[i]);
+    }
+}
+
 /* RX requests were posted: deliver what the net layer held back. */
 static void xen_net_rx_kick(XenNetDev *netdev)
 {
     unsigned int i;
 
+    xen_net_rx_flush_bh(netdev);
     for (i = 0; i < netdev->nic_queues; i++) {
         qemu_flush_queued_packets(qemu_get_subqueue(netdev->nic, i));
     }
@@ -286,7 +348,6 @@ static ssize_t xen_net_receive(NetClientState *nc, const uint8_t *buf,
         .data = buf, .len = size, .csum = NETIF_CSUM_NONE,
     };
     XenNetQueue *q;
-    bool notify;
 
     assert(bql_locked());
 
@@ -301,27 +362,25 @@ static ssize_t xen_net_receive(NetClientState *nc, const uint8_t *buf,
     /* Like netback: the flow hash picks the ring, whatever the peer. */
     q = netdev->queues[netif_select_queue(buf, size, netdev->num_queues)];
 
-    switch (netif_rx_put(&q->core, &pkt, &notify)) {
-    case NETIF_RX_DONE:
-        if (notify) {
-            xen_net_notify(q, q->rx_channel ? q->rx_channel : q->tx_channel);
+    while (q->lro) {
+        switch (netif_lro_offer(q->lro, buf, size)) {
+        case NETIF_LRO_HELD:
+            /* A full or pushed packet goes now; one left behind waits. */
+            if (!q->lro->closed || !xen_net_lro_flush(q)) {
+                qemu_bh_schedule(netdev->rx_flush_bh);
+            }
+            return size;
+        case NETIF_LRO_FLUSH:
+            if (!xen_net_lro_flush(q)) {
+                return 0;
+            }
+            continue;
+        case NETIF_LRO_PASS:
+            break;
         }
-        return size;
-    case NETIF_RX_NO_SPACE:
-        /* The net layer queues it; the armed req_event brings it back. */
-        q->rx_ring_full++;
-        if (!q->core.frontend.rx_notify) {
-            timer_mod(q->rx_poll, qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL) +
-                      XEN_NET_RX_POLL_MS);
-        }
-        return 0;
-    case NETIF_RX_FAILED:
-        xen_net_report_fatal(q);
-        return size;
-    case NETIF_RX_DROPPED:
-    default:
-        return size;
+        break;
     }
+    return xen_net_rx_put(q, &pkt) ? size : 0;
 }
 
 /* ---- xenbus ---- */
@@ -358,6 +417,7 @@ static void xen_net_disconnect(XenDevice *xendev, Error **errp)
         }
         qemu_bh_delete(q->tx_bh);
         timer_free(q->rx_poll);
+        g_free(q->lro);
         if (q->tx_channel) {
             xen_device_unbind_event_channel(xendev, q->tx_channel, NULL);
         }
@@ -415,6 +475,11 @@ static bool xen_net_connect_queue(XenNetDev *netdev, XenNetQueue *q,
     }
     netif_queue_init(&q->core, &xen_net_ops, q, &netdev->config,
                      &netdev->features, &netdev->mcast);
+    /* Merged packets need SG, TSO and partial checksums in netfront. */
+    if (netdev->rx_coalesce && netdev->features.sg &&
+        netdev->features.gso_tcpv4 && !netdev->features.no_csum_offload) {
+        q->lro = g_new0(struct netif_lro, 1);
+    }
     trace_xen_netdev_connect(netdev->dev, q->ring_ref[0], q->ring_ref[1],
                              keys->evtchn_tx);
     return true;
@@ -548,11 +613,13 @@ static char *xen_net_get_queue_stats(Object *obj, Error **errp)
                                " tx-gso %" PRIu64 " tx-gso-dropped %" PRIu64
                                " rx-packets %" PRIu64 " rx-bytes %" PRIu64
                                " rx-errors %" PRIu64 " rx-dropped %" PRIu64
-                               " rx-ring-full %" PRIu64 " %s%s%s\n", i,
+                               " rx-ring-full %" PRIu64 " rx-gso %" PRIu64
+                               " %s%s%s\n", i,
                                st->tx_packets, st->tx_bytes, st->tx_errors,
                                st->tx_gso_packets, q->tx_gso_dropped,
                                st->rx_packets, st->rx_bytes, st->rx_errors,
                                st->rx_dropped, q->rx_ring_full,
+                               st->rx_gso_packets,
                                st->fatal ? "failed (" : "ok",
                                st->fatal ? st->fatal_reason : "",
                                st->fatal ? ")" : "");
@@ -627,6 +694,9 @@ static void xen_net_realize(XenDevice *xendev, Error **errp)
                                &xendev->qdev.mem_reentrancy_guard, netdev);
     netdev->nic_queues = MAX(netdev->conf.peers.queues, 1);
     netdev->seg_buf = g_malloc(NETIF_GSO_SEG_MAX);
+    netdev->rx_flush_bh = qemu_bh_new_guarded(xen_net_rx_flush_bh, netdev,
+                                              &DEVICE(xendev)->
+                                              mem_reentrancy_guard);
 
     nc = qemu_get_queue(netdev->nic);
     qemu_format_nic_info_str(nc, netdev->conf.macaddr.a);
@@ -689,6 +759,10 @@ static void xen_net_unrealize(XenDevice *xendev)
     }
     g_free(netdev->seg_buf);
     netdev->seg_buf = NULL;
+    if (netdev->rx_flush_bh) {
+        qemu_bh_delete(netdev->rx_flush_bh);
+        netdev->rx_flush_bh = NULL;
+    }
 }
 
 static const Property xen_net_properties[] = {
@@ -703,6 +777,7 @@ static const Property xen_net_properties[] = {
     DEFINE_PROP_BOOL("ipv6-csum-offload", XenNetDev, ipv6_csum_offload, true),
     DEFINE_PROP_BOOL("multicast-control", XenNetDev, multicast_control,
                      false),
+    DEFINE_PROP_BOOL("rx-coalesce", XenNetDev, rx_coalesce, true),
 };
 
 static void xen_net_class_init(ObjectClass *class, void *data)

@@ -2,6 +2,9 @@
  * netif offloads done in software for peers that take neither partial
  * checksums nor GSO frames (slirp): complete a blank TCP/UDP checksum,
  * and cut a TCP GSO frame into MSS-sized frames with full checksums.
+ * The other way, in-order TCP segments from the peer are merged into one
+ * GSO packet for a frontend that takes them (software LRO), as the host
+ * stack's GRO hands netback large packets.
  *
  * Every length comes from the frame and is checked against the frame's
  * size before use: the frame is guest data.
@@ -19,6 +22,7 @@
 #define IPPROTO_UDP_ 17
 #define TCP_FIN 0x01
 #define TCP_PSH 0x08
+#define TCP_ACK 0x10
 #define TCP_CWR 0x80
 
 static uint16_t get_be16(const uint8_t *p)
@@ -132,21 +136,27 @@ bool netif_parse_l3l4(const uint8_t *frame, uint32_t len,
     return true;
 }
 
+static uint32_t pseudo_header_sum(const uint8_t *frame,
+                                  const struct netif_l3l4 *p)
+{
+    uint32_t l4_len = p->end - p->l4;
+    uint32_t sum;
+
+    if (p->ipv6) {
+        sum = csum_add(0, frame + p->l3 + 8, 32);
+    } else {
+        sum = csum_add(0, frame + p->l3 + 12, 8);
+    }
+    return sum + p->proto + (l4_len & 0xffff) + (l4_len >> 16);
+}
+
 /* Fill the L4 checksum of a parsed frame from scratch. */
 static void l4_checksum(uint8_t *frame, const struct netif_l3l4 *p)
 {
     uint32_t l4_len = p->end - p->l4;
-    uint32_t sum = 0;
+    uint32_t sum = pseudo_header_sum(frame, p);
     uint16_t csum;
 
-    if (p->ipv6) {
-        sum = csum_add(sum, frame + p->l3 + 8, 32);
-    } else {
-        sum = csum_add(sum, frame + p->l3 + 12, 8);
-    }
-    sum += p->proto;
-    sum += l4_len & 0xffff;
-    sum += l4_len >> 16;
     put_be16(frame + p->csum_off, 0);
     sum = csum_add(sum, frame + p->l4, l4_len);
     csum = csum_fold(sum);
@@ -229,4 +239,118 @@ uint32_t netif_gso_segment(const uint8_t *frame, uint32_t len, uint16_t mss,
         pos += chunk;
     } while (pos < payload);
     return count;
+}
+
+/* ---- RX: merging TCP segments (software LRO) ---- */
+
+static uint32_t get_be32(const uint8_t *p)
+{
+    return (uint32_t)get_be16(p) << 16 | get_be16(p + 2);
+}
+
+/*
+ * A frame that may be merged: TCP over IPv4 without IP options, with
+ * payload, only ACK and PSH set, and both checksums right (the guest
+ * will not check the merged packet's).
+ */
+static bool lro_candidate(const uint8_t *frame, uint32_t len,
+                          struct netif_l3l4 *p)
+{
+    uint8_t flags;
+
+    if (!netif_parse_l3l4(frame, len, p) || p->ipv6 ||
+        p->proto != IPPROTO_TCP_ || p->l3 != NETIF_ETH_HLEN ||
+        p->l4 != p->l3 + 20 || p->end <= p->l4 + p->l4_hlen) {
+        return false;
+    }
+    flags = frame[p->l4 + 13];
+    if (flags != TCP_ACK && flags != (TCP_ACK | TCP_PSH)) {
+        return false;
+    }
+    return csum_fold(csum_add(0, frame + p->l3, 20)) == 0 &&
+           csum_fold(csum_add(pseudo_header_sum(frame, p), frame + p->l4,
+                              p->end - p->l4)) == 0;
+}
+
+/* Same flow and headers as what is held, and the next sequence number. */
+static bool lro_joins(const struct netif_lro *lro, const uint8_t *frame,
+                      const struct netif_l3l4 *p)
+{
+    const uint8_t *held = lro->buf;
+    uint32_t hdr = p->l4 + p->l4_hlen;
+    uint32_t payload = p->end - hdr;
+
+    return !lro->closed && hdr == lro->hdr_len && payload <= lro->mss &&
+           lro->len + payload <= NETIF_LRO_MAX_FRAME &&
+           get_be32(frame + p->l4 + 4) == lro->next_seq &&
+           memcmp(frame, held, NETIF_ETH_HLEN) == 0 &&
+           frame[p->l3 + 1] == held[p->l3 + 1] &&           /* TOS */
+           frame[p->l3 + 8] == held[p->l3 + 8] &&           /* TTL */
+           memcmp(frame + p->l3 + 12, held + p->l3 + 12, 8) == 0 &&
+           memcmp(frame + p->l4, held + p->l4, 4) == 0 &&   /* ports */
+           memcmp(frame + p->l4 + 8, held + p->l4 + 8, 4) == 0 &&  /* ack */
+           memcmp(frame + p->l4 + 20, held + p->l4 + 20,
+                  p->l4_hlen - 20) == 0;                     /* options */
+}
+
+enum netif_lro_verdict netif_lro_offer(struct netif_lro *lro,
+                                       const uint8_t *frame, uint32_t len)
+{
+    struct netif_l3l4 p;
+    uint32_t hdr, payload;
+    uint8_t flags;
+
+    if (!lro_candidate(frame, len, &p)) {
+        return lro->len ? NETIF_LRO_FLUSH : NETIF_LRO_PASS;
+    }
+    hdr = p.l4 + p.l4_hlen;
+    payload = p.end - hdr;
+    flags = frame[p.l4 + 13];
+    if (lro->len) {
+        if (!lro_joins(lro, frame, &p)) {
+            return NETIF_LRO_FLUSH;
+        }
+        memcpy(lro->buf + lro->len, frame + hdr, payload);
+        lro->len += payload;
+        lro->segs++;
+        /* The latest window, and PSH if any segment had it. */
+        memcpy(lro->buf + p.l4 + 14, frame + p.l4 + 14, 2);
+        lro->buf[p.l4 + 13] |= flags;
+    } else {
+        memcpy(lro->buf, frame, p.end);     /* without Ethernet padding */
+        lro->len = p.end;
+        lro->segs = 1;
+        lro->mss = payload;
+        lro->hdr_len = hdr;
+        lro->l4 = p.l4;
+    }
+    lro->next_seq = get_be32(frame + p.l4 + 4) + payload;
+    /* Like GRO: PSH or a short segment ends it, and so does a full one. */
+    lro->closed = (flags & TCP_PSH) || payload < lro->mss ||
+                  lro->len + lro->mss > NETIF_LRO_MAX_FRAME;
+    return NETIF_LRO_HELD;
+}
+
+void netif_lro_packet(struct netif_lro *lro, struct netif_rx_packet *pkt)
+{
+    struct netif_l3l4 p = {
+        .l3 = NETIF_ETH_HLEN, .l4 = lro->l4, .end = lro->len,
+        .proto = IPPROTO_TCP_, .csum_off = lro->l4 + 16,
+    };
+
+    memset(pkt, 0, sizeof(*pkt));
+    pkt->data = lro->buf;
+    pkt->len = lro->len;
+    if (lro->segs == 1) {
+        pkt->csum = NETIF_CSUM_VALIDATED;   /* checked on the way in */
+        return;
+    }
+    put_be16(lro->buf + p.l3 + 2, (uint16_t)(p.end - p.l3));
+    ipv4_header_checksum(lro->buf, &p);
+    /* A partial checksum holds the pseudo-header sum (CHECKSUM_PARTIAL). */
+    put_be16(lro->buf + p.csum_off,
+             (uint16_t)~csum_fold(pseudo_header_sum(lro->buf, &p)));
+    pkt->csum = NETIF_CSUM_PARTIAL;
+    pkt->gso_type = XEN_NETIF_GSO_TYPE_TCPV4;
+    pkt->gso_size = (uint16_t)lro->mss;
 }

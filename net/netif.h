@@ -460,4 +460,40 @@ typedef void (*netif_segment_fn)(void *opaque, const uint8_t *frame,
 uint32_t netif_gso_segment(const uint8_t *frame, uint32_t len, uint16_t mss,
                            uint8_t *seg, netif_segment_fn out, void *opaque);
 
+/*
+ * RX software LRO: in-order TCP/IPv4 segments of one flow, with the same
+ * headers but for sequence, window and PSH, merged into one GSO packet
+ * for a frontend with feature-sg and feature-gso-tcpv4.  16 data slots
+ * at most, under netfront's 18-slot limit with the GSO extra slot.
+ */
+#define NETIF_LRO_MAX_FRAME (16u * NETIF_PAGE_SIZE)
+
+struct netif_lro {
+    uint32_t len;           /* bytes in buf; 0: nothing held */
+    uint32_t segs;
+    uint32_t mss;           /* payload of the first segment */
+    uint32_t hdr_len;       /* Ethernet, IPv4 and TCP headers */
+    uint32_t l4;
+    uint32_t next_seq;
+    bool closed;            /* nothing more may join: pass it on now */
+    uint8_t buf[NETIF_LRO_MAX_FRAME];
+};
+
+enum netif_lro_verdict {
+    NETIF_LRO_HELD,     /* the frame joined or started the held packet */
+    NETIF_LRO_FLUSH,    /* pass the held packet on, then offer it again */
+    NETIF_LRO_PASS,     /* nothing held; pass the frame on as it is */
+};
+
+enum netif_lro_verdict netif_lro_offer(struct netif_lro *lro,
+                                       const uint8_t *frame, uint32_t len);
+
+/*
+ * The held packet (lro->len != 0) as an RX packet pointing into lro->buf:
+ * one segment as it came (checksum validated), several as a TCPv4 GSO
+ * packet with a partial checksum.  The caller clears lro->len once the
+ * packet is on the ring.
+ */
+void netif_lro_packet(struct netif_lro *lro, struct netif_rx_packet *pkt);
+
 #endif

@@ -21,7 +21,25 @@ BLOB = 1 << 20
 # none of 2 * 16 flows is 4 * (3/4)^32, below 1e-3.
 FLOWS = 16
 UPSTREAM_LIKE = (",max-queues=1,split-event-channels=off,sg=off,"
-                 "gso-tcpv4=off,gso-tcpv6=off,ipv6-csum-offload=off")
+                 "gso-tcpv4=off,gso-tcpv6=off,ipv6-csum-offload=off,"
+                 "rx-coalesce=off")
+# What netfront counted (bytes, packets as skbs) over one more download.
+RX_SYSFS = f"""
+rx_counters() {{
+    echo $(cat /sys/class/net/$nic/statistics/rx_bytes) \\
+         $(cat /sys/class/net/$nic/statistics/rx_packets)
+}}
+before=$(rx_counters)
+wget -q -O /dev/null {URL}/blob
+echo "XENBED-RESULT rx-sysfs $before $(rx_counters)"
+"""
+
+
+def rx_average(res):
+    """Bytes per packet netfront received during that download: above a
+    1514-byte frame only if it was handed GSO packets."""
+    b0, p0, b1, p1 = map(int, res.result("rx-sysfs").split())
+    return (b1 - b0) / (p1 - p0)
 
 
 @pytest.fixture(params=["tcg", "kvm"])
@@ -124,8 +142,11 @@ def queue_stats(res, prefix=""):
     for key, value in res.results.items():
         if key.startswith(f"{prefix}qstat"):
             words = value.split()
-            stats = dict(zip(words[0:20:2], map(int, words[1:20:2])))
-            stats["state"] = " ".join(words[20:])
+            n = 0
+            while n + 1 < len(words) and words[n + 1].isdigit():
+                n += 2
+            stats = dict(zip(words[0:n:2], map(int, words[1:n:2])))
+            stats["state"] = " ".join(words[n:])
             out[int(key[len(prefix) + 5:])] = stats
     return out
 
@@ -176,7 +197,7 @@ def test_one_queue_split_channels(debian_kernel, xen_accel, qemu_binary):
 netif_facts ""
 flows "" 4
 device_stats ""
-""", device=",max-queues=1", name="test-netif-mq1")
+""" + RX_SYSFS, device=",max-queues=1", name="test-netif-mq1")
     assert res.result("txq") == "1"
     assert "be:multi-queue-max-queues" not in res.results
     assert "fe:multi-queue-num-queues" not in res.results
@@ -186,6 +207,9 @@ device_stats ""
     assert_flows(res, sha, 4)
     stats = queue_stats(res)
     assert list(stats) == [0] and stats[0]["tx-gso"] > 0, stats
+    # rx-coalesce: the host's TCP segments reached netfront merged.
+    assert stats[0]["rx-gso"] > 0, stats
+    assert rx_average(res) > 1514, res.result("rx-sysfs")
 
 
 def test_four_queues_single_channel(debian_kernel, xen_accel, qemu_binary):
@@ -232,7 +256,7 @@ def test_upstream_like_configuration(debian_kernel, xen_accel, qemu_binary):
 netif_facts ""
 flows "" 4
 device_stats ""
-""", device=UPSTREAM_LIKE, name="test-netif-upstream")
+""" + RX_SYSFS, device=UPSTREAM_LIKE, name="test-netif-upstream")
     for key in ("multi-queue-max-queues", "feature-split-event-channels",
                 "feature-sg", "feature-gso-tcpv4", "feature-gso-tcpv6",
                 "feature-ipv6-csum-offload"):
@@ -245,6 +269,8 @@ device_stats ""
     stats = queue_stats(res)
     assert list(stats) == [0], stats
     assert stats[0]["tx-gso"] == 0 and stats[0]["tx-packets"] > 0, stats
+    assert stats[0]["rx-gso"] == 0, stats
+    assert rx_average(res) <= 1514, res.result("rx-sysfs")
 
 
 def test_rebind_with_other_queue_count(debian_kernel, xen_accel,

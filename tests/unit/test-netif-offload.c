@@ -1,6 +1,7 @@
 /*
  * netif software offloads: blank checksums completed, TCP GSO frames cut
- * into MSS-sized segments, and guest frames with lying lengths refused.
+ * into MSS-sized segments, guest frames with lying lengths refused, and
+ * in-order TCP segments merged back into one GSO packet (RX LRO).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -259,6 +260,138 @@ static void test_gso_refuses(void)
     g_free(log);
 }
 
+/* A TCP/IPv4 frame with only ACK set and right checksums, cut at mss. */
+static struct seg_log *ack_segments(uint8_t *f, uint32_t payload,
+                                    uint16_t mss, uint32_t *len)
+{
+    static uint8_t seg[NETIF_GSO_SEG_MAX];
+    struct seg_log *log = g_new0(struct seg_log, 1);
+
+    *len = build_frame(f, false, 6, payload);
+    f[14 + 20 + 13] = 0x10;
+    g_assert_true(netif_csum_complete(f, *len));
+    netif_gso_segment(f, *len, mss, seg, log_segment, log);
+    return log;
+}
+
+static void test_lro_merges(void)
+{
+    static struct netif_lro lro;
+    static uint8_t f[NETIF_LRO_MAX_FRAME];
+    uint8_t copy[8192];
+    struct netif_rx_packet pkt;
+    uint32_t len, i;
+    struct seg_log *log = ack_segments(f, 6000, 1448, &len);
+
+    memset(&lro, 0, sizeof(lro));
+    g_assert_cmpuint(log->count, ==, 5);
+    for (i = 0; i < log->count; i++) {
+        g_assert_cmpint(netif_lro_offer(&lro, log->data[i], log->len[i]), ==,
+                        NETIF_LRO_HELD);
+        /* Only the short last segment ends the packet. */
+        g_assert_cmpint(lro.closed, ==, i == log->count - 1);
+    }
+    netif_lro_packet(&lro, &pkt);
+    g_assert_cmpuint(pkt.len, ==, len);
+    g_assert_cmpint(pkt.csum, ==, NETIF_CSUM_PARTIAL);
+    g_assert_cmpuint(pkt.gso_type, ==, XEN_NETIF_GSO_TYPE_TCPV4);
+    g_assert_cmpuint(pkt.gso_size, ==, 1448);
+    /* The original frame again, but for the IP id and the checksum. */
+    g_assert_cmpmem(pkt.data + 54, len - 54, f + 54, len - 54);
+    g_assert_cmphex(be16(pkt.data + 14 + 2), ==, len - 14);
+    g_assert_cmphex(be32(pkt.data + 34 + 4), ==, 0xfffffc00u);
+    g_assert_cmphex(ones_sum(0, pkt.data + 14, 20), ==, 0xffff);
+    /* The partial checksum completes to the right one. */
+    memcpy(copy, pkt.data, len);
+    g_assert_true(netif_csum_complete(copy, len));
+    assert_checksums(copy, len, false, 6);
+    g_free(log);
+
+    /* One segment goes as it came, its checksum already checked. */
+    log = ack_segments(f, 100, 1448, &len);
+    memset(&lro, 0, sizeof(lro));
+    g_assert_cmpint(netif_lro_offer(&lro, log->data[0], log->len[0]), ==,
+                    NETIF_LRO_HELD);
+    netif_lro_packet(&lro, &pkt);
+    g_assert_cmpint(pkt.csum, ==, NETIF_CSUM_VALIDATED);
+    g_assert_cmpuint(pkt.gso_type, ==, XEN_NETIF_GSO_TYPE_NONE);
+    g_assert_cmpmem(pkt.data, pkt.len, log->data[0], log->len[0]);
+    g_free(log);
+}
+
+static void test_lro_stops(void)
+{
+    static struct netif_lro lro;
+    static uint8_t f[NETIF_LRO_MAX_FRAME];
+    uint8_t bad[2048];
+    uint32_t len, i, held = 0;
+    struct seg_log *log = ack_segments(f, 4000, 1000, &len);
+
+    memset(&lro, 0, sizeof(lro));
+    /* Not a candidate: a wrong TCP checksum, SYN, UDP, IPv6. */
+    memcpy(bad, log->data[0], log->len[0]);
+    bad[14 + 20 + 16] ^= 1;
+    g_assert_cmpint(netif_lro_offer(&lro, bad, log->len[0]), ==,
+                    NETIF_LRO_PASS);
+    memcpy(bad, log->data[0], log->len[0]);
+    bad[14 + 20 + 13] = 0x12;
+    g_assert_true(netif_csum_complete(bad, log->len[0]));
+    g_assert_cmpint(netif_lro_offer(&lro, bad, log->len[0]), ==,
+                    NETIF_LRO_PASS);
+    len = build_frame(bad, false, 17, 100);
+    g_assert_true(netif_csum_complete(bad, len));
+    g_assert_cmpint(netif_lro_offer(&lro, bad, len), ==, NETIF_LRO_PASS);
+    len = build_frame(bad, true, 6, 100);
+    bad[14 + 40 + 13] = 0x10;
+    g_assert_true(netif_csum_complete(bad, len));
+    g_assert_cmpint(netif_lro_offer(&lro, bad, len), ==, NETIF_LRO_PASS);
+    g_assert_cmpuint(lro.len, ==, 0);
+
+    /* Held: a gap in sequence, another flow or a non-candidate flushes. */
+    g_assert_cmpint(netif_lro_offer(&lro, log->data[0], log->len[0]), ==,
+                    NETIF_LRO_HELD);
+    g_assert_cmpint(netif_lro_offer(&lro, log->data[2], log->len[2]), ==,
+                    NETIF_LRO_FLUSH);
+    memcpy(bad, log->data[1], log->len[1]);
+    bad[14 + 20 + 1] ^= 1;                          /* source port */
+    g_assert_true(netif_csum_complete(bad, log->len[1]));
+    g_assert_cmpint(netif_lro_offer(&lro, bad, log->len[1]), ==,
+                    NETIF_LRO_FLUSH);
+    g_assert_cmpint(netif_lro_offer(&lro, bad, 13), ==, NETIF_LRO_FLUSH);
+    /* PSH on a joining segment ends the packet. */
+    memcpy(bad, log->data[1], log->len[1]);
+    bad[14 + 20 + 13] = 0x18;
+    g_assert_true(netif_csum_complete(bad, log->len[1]));
+    g_assert_cmpint(netif_lro_offer(&lro, bad, log->len[1]), ==,
+                    NETIF_LRO_HELD);
+    g_assert_true(lro.closed);
+    g_assert_cmpint(netif_lro_offer(&lro, log->data[2], log->len[2]), ==,
+                    NETIF_LRO_FLUSH);
+
+    /* Never more than NETIF_LRO_MAX_FRAME: full segments, in order. */
+    g_free(log);
+    log = ack_segments(f, 1100, 1100, &len);
+    memset(&lro, 0, sizeof(lro));
+    for (i = 0; i < 100; i++) {
+        uint32_t seq = 0xfffffc00u + i * 1100;
+
+        memcpy(bad, log->data[0], len);
+        bad[38] = seq >> 24;
+        bad[39] = seq >> 16;
+        bad[40] = seq >> 8;
+        bad[41] = seq;
+        g_assert_true(netif_csum_complete(bad, len));
+        g_assert_cmpint(netif_lro_offer(&lro, bad, len), ==, NETIF_LRO_HELD);
+        held++;
+        g_assert_cmpuint(lro.len, <=, NETIF_LRO_MAX_FRAME);
+        if (lro.closed) {
+            break;
+        }
+    }
+    g_assert_cmpuint(held, ==, (NETIF_LRO_MAX_FRAME - 54) / 1100);
+    g_free(log);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -269,5 +402,7 @@ int main(int argc, char **argv)
                     test_csum_refuses_lies);
     g_test_add_func("/netif/offload/gso-segments", test_gso_segments);
     g_test_add_func("/netif/offload/gso-refuses", test_gso_refuses);
+    g_test_add_func("/netif/offload/lro-merges", test_lro_merges);
+    g_test_add_func("/netif/offload/lro-stops", test_lro_stops);
     return g_test_run();
 }

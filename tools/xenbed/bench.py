@@ -118,7 +118,8 @@ def bench_clock(args):
 NET_CONFIGS = [
     ("virtio-net-pci", None, ["virtio_pci", "virtio_net"]),
     ("xen-net upstream-like", "max-queues=1,split-event-channels=off,"
-     "sg=off,gso-tcpv4=off,gso-tcpv6=off,ipv6-csum-offload=off",
+     "sg=off,gso-tcpv4=off,gso-tcpv6=off,ipv6-csum-offload=off,"
+     "rx-coalesce=off",
      ["xen_netfront"]),
     ("xen-net full, 1 queue", "max-queues=1", ["xen_netfront"]),
     ("xen-net full, 4 queues", "max-queues=4", ["xen_netfront"]),
