@@ -33,6 +33,7 @@
 #include "monitor/monitor.h"
 #include "net/eth.h"
 #include "net/net.h"
+#include "standard-headers/linux/virtio_net.h"
 #include "net/util.h"
 #include "hw/boards.h"
 #include "hw/xen/xen-backend.h"
@@ -65,6 +66,7 @@ typedef struct XenNetQueue {
     struct netif_lro *lro;          /* NULL: no merging on this queue */
     bool fatal_reported;
     uint64_t tx_gso_dropped;
+    uint64_t tx_offload_passed;     /* GSO or partial csum to the peer */
     uint64_t rx_ring_full;          /* packets held back: no RX buffers */
     struct netif_queue core;        /* last: holds a 64 KiB TX buffer */
 } XenNetQueue;
@@ -84,6 +86,8 @@ struct XenNetDev {
     bool ipv6_csum_offload;
     bool multicast_control;
     bool rx_coalesce;
+    bool peer_offloads;
+    bool peer_vnet_hdr;             /* frames carry a virtio_net_hdr */
     struct netif_backend_config config;
     QEMUBH *rx_flush_bh;
 
@@ -151,24 +155,83 @@ static bool xen_net_copy_to_gref(void *opaque, uint32_t gref,
     return xen_net_copy_gref(opaque, true, gref, offset, (void *)src, len);
 }
 
+static NetClientState *xen_net_nc(XenNetQueue *q)
+{
+    return qemu_get_subqueue(q->netdev->nic, q->index % q->netdev->nic_queues);
+}
+
+static void xen_net_send_with_hdr(XenNetQueue *q,
+                                  const struct virtio_net_hdr *hdr,
+                                  const uint8_t *frame, uint32_t len)
+{
+    struct iovec iov[2] = {
+        { .iov_base = (void *)hdr, .iov_len = sizeof(*hdr) },
+        { .iov_base = (void *)frame, .iov_len = len },
+    };
+
+    qemu_sendv_packet(xen_net_nc(q), iov, 2);
+}
+
 static void xen_net_send(void *opaque, const uint8_t *frame, uint32_t len)
 {
     XenNetQueue *q = opaque;
-    XenNetDev *netdev = q->netdev;
 
-    qemu_send_packet(qemu_get_subqueue(netdev->nic,
-                                       q->index % netdev->nic_queues),
-                     frame, len);
+    if (q->netdev->peer_vnet_hdr) {
+        struct virtio_net_hdr hdr = { 0 };
+
+        xen_net_send_with_hdr(q, &hdr, frame, len);
+        return;
+    }
+    qemu_send_packet(xen_net_nc(q), frame, len);
 }
 
 /*
- * The net layer's peers here take plain frames: GSO frames are cut into
+ * A peer that takes virtio-net headers gets GSO frames and partial
+ * checksums as they are, described in the header, as virtio-net does.
+ * False if the frame's headers do not parse: it is then handled as for
+ * any peer.
+ */
+static bool xen_net_pass_offloads(XenNetQueue *q,
+                                  const struct netif_tx_packet *pkt)
+{
+    struct virtio_net_hdr hdr = { 0 };
+    struct netif_l3l4 l;
+
+    if (!netif_parse_l3l4(pkt->data, pkt->len, &l)) {
+        return false;
+    }
+    if (pkt->gso_type != XEN_NETIF_GSO_TYPE_NONE) {
+        if (l.proto != IP_PROTO_TCP || pkt->gso_size < NETIF_GSO_MIN_MSS) {
+            return false;
+        }
+        hdr.gso_type = pkt->gso_type == XEN_NETIF_GSO_TYPE_TCPV4 ?
+                       VIRTIO_NET_HDR_GSO_TCPV4 : VIRTIO_NET_HDR_GSO_TCPV6;
+        hdr.gso_size = cpu_to_le16(pkt->gso_size);
+        hdr.hdr_len = cpu_to_le16(l.l4 + l.l4_hlen);
+    }
+    /* A GSO frame's checksum is partial too (the pseudo-header sum). */
+    hdr.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+    hdr.csum_start = cpu_to_le16(l.l4);
+    hdr.csum_offset = cpu_to_le16(l.csum_off - l.l4);
+    xen_net_send_with_hdr(q, &hdr, pkt->data, pkt->len);
+    q->tx_offload_passed++;
+    return true;
+}
+
+/*
+ * Other peers (slirp) take plain frames: GSO frames are cut into
  * segments and blank checksums are filled in, in software.
  */
 static void xen_net_tx_deliver(void *opaque, const struct netif_tx_packet *pkt)
 {
     XenNetQueue *q = opaque;
 
+    if (q->netdev->peer_vnet_hdr &&
+        (pkt->gso_type != XEN_NETIF_GSO_TYPE_NONE ||
+         pkt->csum == NETIF_CSUM_PARTIAL) &&
+        xen_net_pass_offloads(q, pkt)) {
+        return;
+    }
     if (pkt->gso_type != XEN_NETIF_GSO_TYPE_NONE) {
         if (!netif_gso_segment(pkt->data, pkt->len, pkt->gso_size,
                                q->netdev->seg_buf, xen_net_send, q)) {
@@ -333,6 +396,50 @@ static bool xen_net_event(void *opaque)
     return done;
 }
 
+/* What a peer's virtio-net header says, for netfront; false: drop it. */
+static bool xen_net_rx_offloads(const struct virtio_net_hdr *hdr,
+                                struct netif_rx_packet *pkt)
+{
+    switch (hdr->gso_type) {
+    case VIRTIO_NET_HDR_GSO_NONE:
+        break;
+    case VIRTIO_NET_HDR_GSO_TCPV4:
+        pkt->gso_type = XEN_NETIF_GSO_TYPE_TCPV4;
+        pkt->gso_size = le16_to_cpu(hdr->gso_size);
+        break;
+    case VIRTIO_NET_HDR_GSO_TCPV6:
+        pkt->gso_type = XEN_NETIF_GSO_TYPE_TCPV6;
+        pkt->gso_size = le16_to_cpu(hdr->gso_size);
+        break;
+    default:
+        return false;   /* UFO, USO, ECN: never offered to the peer */
+    }
+    if (hdr->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+        pkt->csum = NETIF_CSUM_PARTIAL;
+    } else if (hdr->flags & VIRTIO_NET_HDR_F_DATA_VALID) {
+        pkt->csum = NETIF_CSUM_VALIDATED;
+    }
+    return true;
+}
+
+/* Tell a vnet-header peer which offloads the frontend takes on RX. */
+static void xen_net_set_peer_offloads(XenNetDev *netdev, bool connected)
+{
+    const struct netif_frontend_features *fe = &netdev->features;
+    bool csum = connected && !fe->no_csum_offload;
+    bool gso = csum && fe->sg;
+    unsigned int i;
+
+    if (!netdev->peer_vnet_hdr) {
+        return;
+    }
+    for (i = 0; i < netdev->nic_queues; i++) {
+        qemu_set_offload(qemu_get_subqueue(netdev->nic, i)->peer, csum,
+                         gso && fe->gso_tcpv4, gso && fe->gso_tcpv6,
+                         0, 0, 0, 0);
+    }
+}
+
 static bool xen_net_can_receive(NetClientState *nc)
 {
     XenNetDev *netdev = qemu_get_nic_opaque(nc);
@@ -347,29 +454,47 @@ static ssize_t xen_net_receive(NetClientState *nc, const uint8_t *buf,
     struct netif_rx_packet pkt = {
         .data = buf, .len = size, .csum = NETIF_CSUM_NONE,
     };
+    ssize_t whole = size;
     XenNetQueue *q;
 
     assert(bql_locked());
 
+    if (netdev->peer_vnet_hdr) {
+        struct virtio_net_hdr hdr;
+
+        if (size < sizeof(hdr)) {
+            return whole;
+        }
+        memcpy(&hdr, buf, sizeof(hdr));
+        buf += sizeof(hdr);
+        size -= sizeof(hdr);
+        pkt.data = buf;
+        pkt.len = size;
+        if (!xen_net_rx_offloads(&hdr, &pkt)) {
+            return whole;
+        }
+    }
     if (!netdev->connected || size > NETIF_RX_MAX_PACKET) {
-        return size;
+        return whole;
     }
     if (netdev->features.multicast_control && size >= 6 && (buf[0] & 1) &&
         !is_broadcast_ether_addr(buf) && !netif_mcast_match(&netdev->mcast,
                                                             buf)) {
-        return size;
+        return whole;
     }
     /* Like netback: the flow hash picks the ring, whatever the peer. */
     q = netdev->queues[netif_select_queue(buf, size, netdev->num_queues)];
 
-    while (q->lro) {
+    /* Frames the peer already merged or left a checksum to skip it. */
+    while (q->lro && pkt.gso_type == XEN_NETIF_GSO_TYPE_NONE &&
+           pkt.csum == NETIF_CSUM_NONE) {
         switch (netif_lro_offer(q->lro, buf, size)) {
         case NETIF_LRO_HELD:
             /* A full or pushed packet goes now; one left behind waits. */
             if (!q->lro->closed || !xen_net_lro_flush(q)) {
                 qemu_bh_schedule(netdev->rx_flush_bh);
             }
-            return size;
+            return whole;
         case NETIF_LRO_FLUSH:
             if (!xen_net_lro_flush(q)) {
                 return 0;
@@ -380,7 +505,7 @@ static ssize_t xen_net_receive(NetClientState *nc, const uint8_t *buf,
         }
         break;
     }
-    return xen_net_rx_put(q, &pkt) ? size : 0;
+    return xen_net_rx_put(q, &pkt) ? whole : 0;
 }
 
 /* ---- xenbus ---- */
@@ -409,6 +534,7 @@ static void xen_net_disconnect(XenDevice *xendev, Error **errp)
     assert(bql_locked());
 
     netdev->connected = false;
+    xen_net_set_peer_offloads(netdev, false);
     for (i = 0; i < netdev->num_queues; i++) {
         XenNetQueue *q = netdev->queues[i];
 
@@ -525,6 +651,7 @@ static bool xen_net_connect(XenDevice *xendev, Error **errp)
      * lost, so look at every ring now.
      */
     netdev->connected = true;
+    xen_net_set_peer_offloads(netdev, true);
     for (i = 0; i < netdev->num_queues; i++) {
         xen_net_tx_run(netdev->queues[i]);
     }
@@ -614,12 +741,13 @@ static char *xen_net_get_queue_stats(Object *obj, Error **errp)
                                " rx-packets %" PRIu64 " rx-bytes %" PRIu64
                                " rx-errors %" PRIu64 " rx-dropped %" PRIu64
                                " rx-ring-full %" PRIu64 " rx-gso %" PRIu64
+                               " tx-offload-passed %" PRIu64
                                " %s%s%s\n", i,
                                st->tx_packets, st->tx_bytes, st->tx_errors,
                                st->tx_gso_packets, q->tx_gso_dropped,
                                st->rx_packets, st->rx_bytes, st->rx_errors,
                                st->rx_dropped, q->rx_ring_full,
-                               st->rx_gso_packets,
+                               st->rx_gso_packets, q->tx_offload_passed,
                                st->fatal ? "failed (" : "ok",
                                st->fatal ? st->fatal_reason : "",
                                st->fatal ? ")" : "");
@@ -693,6 +821,18 @@ static void xen_net_realize(XenDevice *xendev, Error **errp)
                                DEVICE(xendev)->id,
                                &xendev->qdev.mem_reentrancy_guard, netdev);
     netdev->nic_queues = MAX(netdev->conf.peers.queues, 1);
+    /* Like e1000e: offloads pass only if every queue's peer has headers. */
+    netdev->peer_vnet_hdr = netdev->peer_offloads;
+    for (i = 0; i < netdev->nic_queues; i++) {
+        nc = qemu_get_subqueue(netdev->nic, i);
+        if (!nc->peer || !qemu_has_vnet_hdr(nc->peer)) {
+            netdev->peer_vnet_hdr = false;
+        }
+    }
+    for (i = 0; netdev->peer_vnet_hdr && i < netdev->nic_queues; i++) {
+        qemu_set_vnet_hdr_len(qemu_get_subqueue(netdev->nic, i)->peer,
+                              sizeof(struct virtio_net_hdr));
+    }
     netdev->seg_buf = g_malloc(NETIF_GSO_SEG_MAX);
     netdev->rx_flush_bh = qemu_bh_new_guarded(xen_net_rx_flush_bh, netdev,
                                               &DEVICE(xendev)->
@@ -778,6 +918,7 @@ static const Property xen_net_properties[] = {
     DEFINE_PROP_BOOL("multicast-control", XenNetDev, multicast_control,
                      false),
     DEFINE_PROP_BOOL("rx-coalesce", XenNetDev, rx_coalesce, true),
+    DEFINE_PROP_BOOL("peer-offloads", XenNetDev, peer_offloads, true),
 };
 
 static void xen_net_class_init(ObjectClass *class, void *data)
