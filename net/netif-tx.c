@@ -312,7 +312,12 @@ struct netif_work netif_tx_process(struct netif_queue *q, uint32_t budget)
         return work;
     }
 
-    while (avail > 0 && work.done < budget) {
+    /*
+     * Delivering a packet can fail the queue too: a peer that answers at
+     * once (slirp) re-enters the RX path, which may find the RX ring
+     * broken.  A failed queue sends nothing more.
+     */
+    while (avail > 0 && work.done < budget && !q->stats.fatal) {
         if (!tx_one_packet(q, &avail)) {
             break;
         }

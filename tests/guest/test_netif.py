@@ -327,41 +327,173 @@ echo "XENBED-RESULT again-sha256 $(sha256sum < /tmp/again | cut -d' ' -f1)"
 """
 
 
-@pytest.mark.parametrize("attack", ["tx-prod", "storm", "bad-num-queues",
-                                    "shared-ring"])
-def test_hostile_frontend(debian_kernel, xen_accel, qemu_binary, attack):
+# What xen-net-device must do with each fakevif attack (spec 4.5, 4.7.3,
+# net/README.md).  "fatal": the queue fails with exactly this reason in
+# one "xen-net-device vif0 queue 0 failed: " line and the backend stays
+# Connected; "refused": the backend goes Closing at connect, with this
+# reason in one "frontend change error: " line ({max} is the backend's
+# max-queues); "tx": the statuses of each TX packet's slots as fakevif
+# read them back, run-length coded ("-": no answer); "rx": the RX
+# response producer and the ARP replies from slirp found in the buffers.
+ARP_THEN_FATAL = ["1x0", "-"]
+ATTACKS = {
+    "tx-prod": dict(fatal="Impossible number of requests: "
+                    "req_prod 2147483648 req_cons 0", tx=[]),
+    "storm": dict(tx=[]),
+    # Chains of 18 and 19 slots (17 and 18 follow-on slots) are delivered,
+    # 20 and 21 dropped; a slot bigger than what is left, 13 bytes, 10
+    # bytes in the first slot and a bad gref in one slot drop the packet;
+    # the queue stays up.  slirp answers the three ARP requests delivered.
+    "tx-drops": dict(tx=["18x0", "19x0", "20x-1", "21x-1", "3x-1", "1x-1",
+                         "2x-1", "4x-1", "3x0"], rx=(3, 3)),
+    # The reply to the first ARP request lands on a bad gref: ERROR; the
+    # second reaches the next buffer.
+    "rx-bad-gref": dict(tx=["1x0", "1x0"], rx=(2, 1), rx_first="-1"),
+    "chain-22": dict(fatal="Malicious frontend using 20 slots",
+                     tx=ARP_THEN_FATAL),
+    "chain-ring": dict(fatal="Malicious frontend using 20 slots",
+                       tx=ARP_THEN_FATAL),
+    "chain-short": dict(fatal="Asked for 4 slots but exceeds this limit",
+                        tx=ARP_THEN_FATAL),
+    "cross-page-frag": dict(fatal="Cross page boundary, offset 4000 size 97",
+                            tx=ARP_THEN_FATAL),
+    "cross-page-first": dict(fatal="Cross page boundary, offset 4000 "
+                             "size 97", tx=ARP_THEN_FATAL),
+    "extra-type-0": dict(fatal="Invalid extra type: 0", tx=ARP_THEN_FATAL),
+    "extra-type-255": dict(fatal="Invalid extra type: 255",
+                           tx=ARP_THEN_FATAL),
+    "gso-size-0": dict(fatal="GSO size must not be zero", tx=ARP_THEN_FATAL),
+    "gso-type": dict(fatal="Bad GSO type 3", tx=ARP_THEN_FATAL),
+    "missing-extra": dict(fatal="Missing extra info", tx=ARP_THEN_FATAL),
+    # slirp's reply to the first packet fails the queue (RX): the second
+    # packet of the same batch is not sent.
+    "rx-prod": dict(fatal="RX Impossible number of requests: "
+                    "req_prod 2147483648 req_cons 0", tx=ARP_THEN_FATAL,
+                    rx=(0, 0)),
+    "arp": dict(tx=["1x0"], rx=(1, 1)),
+    "close-in-flight": dict(closes=True),
+    "close-connecting": dict(hasty=True),
+    "two-queues": dict(tx=["1x0", "1x0"]),
+    "queue1-fatal": dict(queue=1, fatal="Impossible number of requests: "
+                         "req_prod 2147483648 req_cons 0", tx=["1x0"],
+                         rx=(1, 1)),
+    "bad-num-queues": dict(refused="bad value for multi-queue-num-queues"),
+    "shared-ring": dict(refused="queue 0: tx and rx rings share ref "),
+    "num-queues-0": dict(refused="guest requested 0 queues, but valid "
+                         "range is 1 - {max}"),
+    "num-queues-max1": dict(refused="guest requested {max1} queues, but "
+                            "valid range is 1 - {max}"),
+    "queue1-missing": dict(refused="reading queue-1/tx-ring-ref failed"),
+    "tx-channel-only": dict(refused="reading event-channel failed"),
+    "same-port": dict(refused="queues 0 and 1 share an event channel"),
+    "same-ring": dict(refused="queues 0 and 1 share a ring ref"),
+    "bad-ring-ref": dict(refused="queue 0: failed to map tx ring ref "
+                         "2147483647"),
+    "bad-port": dict(refused="queue 0: xenevtchn_bind_interdomain failed"),
+    "queue1-bad-port": dict(refused="queue 1: xenevtchn_bind_interdomain "
+                            "failed"),
+}
+ONE_QUEUE = ",max-queues=1,split-event-channels=off"
+# Each run boots once and plays its attacks on fresh connections in turn.
+HOSTILE_RUNS = {
+    "tx-prod": (ONE_QUEUE, ["tx-prod"]),
+    "storm": (ONE_QUEUE, ["storm"]),
+    "bad-keys": (ONE_QUEUE, ["bad-num-queues", "shared-ring",
+                             "num-queues-max1", "bad-ring-ref", "bad-port",
+                             "arp"]),
+    "tx-drops": (ONE_QUEUE, ["tx-drops", "rx-bad-gref"]),
+    "tx-fatal": (ONE_QUEUE, ["chain-22", "chain-ring", "chain-short",
+                             "cross-page-frag", "cross-page-first"]),
+    "extra-fatal": (ONE_QUEUE, ["extra-type-0", "extra-type-255",
+                                "gso-size-0", "gso-type", "missing-extra"]),
+    "rx-and-close": (ONE_QUEUE, ["rx-prod", "close-in-flight",
+                                 "close-connecting", "arp"]),
+    "queue-keys": (",max-queues=2", ["two-queues", "num-queues-0",
+                                     "num-queues-max1", "queue1-missing",
+                                     "tx-channel-only", "same-port",
+                                     "same-ring", "queue1-bad-port",
+                                     "queue1-fatal", "two-queues"]),
+}
+
+
+def slots_answered(packets):
+    """Responses that run-length coded packet statuses stand for."""
+    return sum(int(run.split("x")[0]) for pkt in packets
+               for run in pkt.split() if run != "-")
+
+
+def console_reasons(res, marker):
+    return [line.split(marker, 1)[1].strip() for line in res.console
+            if marker in line]
+
+
+def check_attack(res, key, want, max_queues):
+    """Assert one attack's outcome from what fakevif reported under key
+    ("N.attack"); return ("fatal" or "refused", the console line's reason)
+    or None."""
+    def got(step):
+        return res.result(f"{key}:{step}")
+
+    assert got("initwait") == "2", key
+    assert got("closed") == "6", key
+    if want.get("hasty"):
+        return None
+    if "refused" in want:
+        assert got("connect") == "5", key
+        assert f"{key}:after" not in res.results
+        return "refused", want["refused"].format(max=max_queues,
+                                                 max1=max_queues + 1)
+    assert got("connect") == "4", key
+    if want.get("closes"):
+        assert got("after") == "6", key
+        return None
+    # Only the queue failed, or nothing did: the backend stays Connected.
+    assert got("after") == "4", key
+    tx = want["tx"]
+    assert [got(f"pkt{i + 1}") for i in range(len(tx))] == tx, key
+    assert f"{key}:pkt{len(tx) + 1}" not in res.results
+    assert got("tx-ids") == "1", key
+    if not key.endswith("two-queues"):     # its second packet is on queue 1
+        assert got("tx-rsp-prod") == str(slots_answered(tx)), key
+    if "rx" in want:
+        assert (int(got("rx-rsp-prod")), int(got("rx-arp"))) == want["rx"], \
+            (key, got("rx-rsp"))
+        assert got("rx-ids") == "1", key
+    if "rx_first" in want:
+        assert got("rx-rsp").split()[0] == want["rx_first"], key
+    if "fatal" in want:
+        return "fatal", f"queue {want.get('queue', 0)} failed: {want['fatal']}"
+    return None
+
+
+@pytest.mark.parametrize("run", list(HOSTILE_RUNS))
+def test_hostile_frontend(debian_kernel, xen_accel, qemu_binary, run):
     """A userspace frontend (tests/guest/progs/fakevif.c) connects with
-    netfront unbound and breaks its ring (req_prod 2^31 ahead) or storms
-    its port: the queue fails with one error line, or the storm is
-    absorbed, and the backend stays connected.  Or it writes keys the
-    backend must refuse: the backend goes Closing.  QEMU stays up and
-    netfront works again after rebinding."""
+    netfront unbound and breaks its rings, its packets or its keys, one
+    attack per connection: the queue fails with one error line, or the
+    packet is answered with errors and the queue carries on, or the
+    backend refuses the keys and goes Closing.  QEMU stays up, the next
+    connection works, and so does netfront after rebinding."""
+    device, attacks = HOSTILE_RUNS[run]
+    max_queues = int(device.split("max-queues=")[1].split(",")[0])
     res, sha = boot_netif(debian_kernel, xen_accel, f"""
 echo vif-0 > /sys/bus/xen/drivers/vif/unbind
 backend=$(xs device/vif/0/backend | cut -d= -f2)
-fakevif device/vif/0 $backend {attack}
-""" + REBIND_AND_DOWNLOAD, device=",max-queues=1,split-event-channels=off",
+fakevif device/vif/0 $backend {" ".join(attacks)}
+""" + REBIND_AND_DOWNLOAD, device=device,
         modules=NETFRONT + ["xen_gntalloc", "xen_evtchn"],
-        programs=("xs", "fakevif"), name=f"test-netif-{attack}")
+        programs=("xs", "fakevif"), name=f"test-netif-{run}")
     assert "fakevif-error" not in res.results, res.results
-    assert res.result("fakevif-initwait") == "2"
-    assert res.result("fakevif-closed") == "6"
-    assert res.result("again-sha256") == sha
-    if attack in ("bad-num-queues", "shared-ring"):
-        assert res.result("fakevif-refused") == "5"
-        assert "fakevif-connected" not in res.results
-        return
-    assert res.result("fakevif-connected") == "4"
-    assert res.result("fakevif-after") == "4"
-    assert res.result("fakevif-closed") == "6"
-    # No response was ever pushed for the garbage requests.
-    assert res.result("fakevif-rsp-prod") == "0"
-    failed = [line for line in res.console
-              if "xen-net-device vif0 queue 0 failed" in line]
-    if attack == "tx-prod":
-        assert len(failed) == 1, failed
-        assert "Impossible number of requests: req_prod 2147483648" in \
-            failed[0], failed
-    else:
-        assert failed == []
+    expected = {"fatal": [], "refused": []}
+    for n, attack in enumerate(attacks, 1):
+        outcome = check_attack(res, f"{n}.{attack}", ATTACKS[attack],
+                               max_queues)
+        if outcome:
+            expected[outcome[0]].append(outcome[1])
+    # Exactly the expected failures and refusals, in order, once each.
+    assert console_reasons(res, "xen-net-device vif0 ") == expected["fatal"]
+    reasons = console_reasons(res, "frontend change error: ")
+    assert len(reasons) == len(expected["refused"]), reasons
+    for reason, want in zip(reasons, expected["refused"]):
+        assert reason.startswith(want), (reason, want)
     assert res.result("again-sha256") == sha

@@ -769,6 +769,49 @@ static void test_final_check_race(void)
     fake_free(f);
 }
 
+/* A peer that answers every frame at once, into the guest's RX ring. */
+static void deliver_and_reply(void *opaque, const struct netif_tx_packet *pkt)
+{
+    struct fake_frontend *f = opaque;
+    struct netif_rx_packet reply = { .data = pkt->data, .len = pkt->len };
+    bool notify;
+
+    fake_tx_deliver(opaque, pkt);
+    netif_rx_put(&f->queue, &reply, &notify);
+}
+
+/*
+ * The reply to the first packet finds RX req_prod 2^31 ahead and fails
+ * the queue in the middle of a TX batch: that packet is answered, nothing
+ * after it is sent (guest test: fakevif rx-prod).
+ */
+static void test_fail_during_deliver(void)
+{
+    struct fake_frontend *f = fake_new();
+    struct netif_ops ops = fake_ops;
+    struct netif_work w;
+    uint32_t i;
+
+    ops.tx_deliver = deliver_and_reply;
+    netif_queue_init(&f->queue, &ops, f, &f->backend, &f->features,
+                     &f->mcast);
+    fake_sring(f, NETIF_RING_RX)->req_prod = 0x80000000u;
+    for (i = 0; i < 3; i++) {
+        fake_tx_add(f, 1, 0, 60, 0, (uint16_t)i);
+    }
+    fake_tx_publish(f);
+
+    w = netif_tx_process(&f->queue, BUDGET);
+    assert_fatal(f, "RX Impossible number of requests");
+    g_assert_cmpuint(f->nr_delivered, ==, 1);
+    g_assert_cmpuint(w.done, ==, 1);
+    g_assert_false(w.more);
+    g_assert_cmpuint(rsp_prod(f), ==, 1);
+    assert_tx_status(f, 0, 0, NETIF_RSP_OKAY);
+    g_assert_cmpuint(f->queue.tx_req_cons, ==, 1);
+    fake_free(f);
+}
+
 static void test_queue_init_resets(void)
 {
     struct fake_frontend *f = fake_new();
@@ -822,5 +865,7 @@ int main(int argc, char **argv)
     g_test_add_func("/netif/tx/budget", test_budget);
     g_test_add_func("/netif/tx/final-check-race", test_final_check_race);
     g_test_add_func("/netif/tx/queue-init-resets", test_queue_init_resets);
+    g_test_add_func("/netif/tx/fail-during-deliver",
+                    test_fail_during_deliver);
     return g_test_run();
 }
