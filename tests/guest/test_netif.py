@@ -9,6 +9,8 @@ command per connection (tools/xenbed/blobcgi.py), which also hands the
 guest the device's own per-queue counters (QOM queue-stats over QMP).
 """
 
+from contextlib import contextmanager
+
 import pytest
 
 from xenbed import guest, kernel
@@ -111,17 +113,30 @@ echo "XENBED-RESULT up-bytes $(wc -c < /tmp/up)"
 """
 
 
+@contextmanager
+def slirp_network(blob_size, device_options):
+    with cgi_network(blob_size, device_options) as (sha, devices):
+        yield sha, devices, []
+
+
+def tap_network(blob_size, device_options):
+    """A tap with virtio-net headers in a namespace of its own."""
+    return guest.tap_network(
+        blob_size, f"xen-net-device,id=xn0,netdev=net0{device_options}",
+        "/machine/peripheral/xn0")
+
+
 def boot_netif(kern, accel, script, *, device="", smp=4, modules=NETFRONT,
                name="test-netif", blob_size=BLOB, append="", timeout=300,
-               programs=("xs",)):
-    with cgi_network(blob_size, device) as (sha, devices):
+               programs=("xs",), network=slirp_network):
+    with network(blob_size, device) as (sha, devices, prefix):
         initrd = kernel.build_initramfs(
             kern, modules, GUEST_FUNCS + script + guest.DMESG_DUMP,
             name=f"{name}-{kern.label}", programs=list(programs))
         argv = guest.qemu_argv(kern.image, initrd, devices=devices, smp=smp,
                                accel=guest.xen_accel(accel, "0x4000a"),
                                append=append)
-        res = guest.boot(argv, timeout=timeout)
+        res = guest.boot(prefix + argv, timeout=timeout)
     assert res.release == kern.release
     assert res.exit_code == 0, "\n".join(res.console[-40:])
     assert res.result("nic-driver") == "vif", "xen-netfront did not bind"
@@ -497,3 +512,36 @@ fakevif device/vif/0 $backend {" ".join(attacks)}
     for reason, want in zip(reasons, expected["refused"]):
         assert reason.startswith(want), (reason, want)
     assert res.result("again-sha256") == sha
+
+
+@pytest.mark.parametrize("peer_offloads", ["on", "off"])
+def test_tap_peer_offloads(debian_kernel, xen_accel, qemu_binary,
+                           peer_offloads):
+    """A tap peer takes virtio-net headers: the guest's TSO frames reach it
+    as GSO frames with partial checksums, unsegmented, and the host's
+    large TCP packets reach netfront as GSO packets, as with netback.
+    With peer-offloads=off the device segments and completes in software
+    as for slirp.  The tap lives in a network namespace of its own."""
+    why = guest.tap_usable()
+    if why:
+        pytest.skip(why)
+    res, sha = boot_netif(debian_kernel, xen_accel, """
+netif_facts ""
+flows "" 4
+device_stats ""
+""" + RX_SYSFS, device=f",max-queues=1,peer-offloads={peer_offloads}",
+        name="test-netif-tap", network=tap_network)
+    assert_flows(res, sha, 4)
+    stats = queue_stats(res)
+    assert list(stats) == [0], stats
+    st = stats[0]
+    assert st["tx-gso"] > 0 and st["state"] == "ok", st
+    if peer_offloads == "on":
+        # Every guest TSO frame went to the tap whole.
+        assert st["tx-offload-passed"] >= st["tx-gso"], st
+        # The host sent GSO packets and netfront got them whole.
+        assert st["rx-gso"] > 0, st
+        assert rx_average(res) > 1514, res.result("rx-sysfs")
+    else:
+        assert st["tx-offload-passed"] == 0, st
+        assert st["tx-gso-dropped"] == 0, st

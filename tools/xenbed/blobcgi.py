@@ -5,6 +5,10 @@ stdin, stdout and stderr, so parallel guest connections get parallel
 exchanges (a chardev guestfwd carries only one connection at a time).
 
     blobcgi.py BLOB [QMP_SOCKET QOM_PATH]
+    blobcgi.py --listen ADDR:PORT BLOB [QMP_SOCKET QOM_PATH]
+
+The second form serves the same exchanges on a TCP socket, one forked
+process per connection (for a tap network in its own namespace).
 
 GET /blob      the file BLOB
 POST /upload   "<sha256 of the body> <bytes>\\n"
@@ -78,5 +82,23 @@ def main(argv):
     out.flush()
 
 
+def listen(address, argv):
+    import socketserver
+
+    class Exchange(socketserver.BaseRequestHandler):
+        def handle(self):
+            os.dup2(self.request.fileno(), 0)
+            os.dup2(self.request.fileno(), 1)
+            main(argv)
+
+    host, _, port = address.rpartition(":")
+    socketserver.ForkingTCPServer.allow_reuse_address = True
+    with socketserver.ForkingTCPServer((host, int(port)), Exchange) as srv:
+        srv.serve_forever()
+
+
 if __name__ == "__main__":
-    main(sys.argv)
+    if sys.argv[1] == "--listen":
+        listen(sys.argv[2], sys.argv[:1] + sys.argv[3:])
+    else:
+        main(sys.argv)

@@ -9,6 +9,8 @@ restrict=on; the guest reaches the host only through guestfwd to 127.0.0.1.
 import hashlib
 import http.server
 import os
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -204,6 +206,62 @@ def cgi_network(blob_size, device, qom_path=""):
         devices += [("-netdev", user_netdev("net0", [fwd])),
                     ("-device", device)]
         yield hashlib.sha256(data).hexdigest(), devices
+
+
+TAP_NETNS_PREFIX = "xenbed-tap-"
+
+
+def tap_usable():
+    """Why a tap network cannot be set up here, or None."""
+    if os.geteuid() != 0:
+        return "tap networks need root"
+    if not os.path.exists("/dev/net/tun"):
+        return "no /dev/net/tun"
+    if not shutil.which("ip"):
+        return "no ip (iproute2)"
+    return None
+
+
+@contextmanager
+def tap_network(blob_size, device, qom_path):
+    """Like cgi_network, on a tap with virtio-net headers instead of slirp,
+    in a network namespace of its own so that nothing leaves it: the tap's
+    host side is 10.0.2.2 and BLOB_GUEST_ADDR, where blobcgi.py listens.
+    QEMU must run in the namespace: yields (sha256, device arguments,
+    argv prefix)."""
+    ip = shutil.which("ip")
+    ns = f"{TAP_NETNS_PREFIX}{os.getpid()}"
+    in_ns = [ip, "netns", "exec", ns]
+
+    def run(*args):
+        subprocess.run(in_ns + list(args), check=True)
+
+    subprocess.run([ip, "netns", "add", ns], check=True)
+    server = None
+    try:
+        run(ip, "link", "set", "lo", "up")
+        run(ip, "tuntap", "add", "dev", "xbtap0", "mode", "tap", "vnet_hdr")
+        for addr in ("10.0.2.2/24", f"{BLOB_GUEST_ADDR}/24"):
+            run(ip, "addr", "add", addr, "dev", "xbtap0")
+        run(ip, "link", "set", "xbtap0", "up")
+        with tempfile.TemporaryDirectory(prefix="xenbed-net-") as tmp:
+            data = os.urandom(blob_size)
+            blob, qmp = Path(tmp) / "blob", Path(tmp) / "qmp"
+            blob.write_bytes(data)
+            server = subprocess.Popen(
+                in_ns + [sys.executable, str(CGI), "--listen",
+                         f"{BLOB_GUEST_ADDR}:{BLOB_GUEST_PORT}", str(blob),
+                         str(qmp), qom_path], start_new_session=True)
+            devices = [("-qmp", f"unix:{qmp},server=on,wait=off"),
+                       ("-netdev", "tap,id=net0,ifname=xbtap0,script=no,"
+                                   "downscript=no,vnet_hdr=on"),
+                       ("-device", device)]
+            yield hashlib.sha256(data).hexdigest(), devices, in_ns
+    finally:
+        if server:
+            os.killpg(server.pid, signal.SIGKILL)     # with its children
+            server.wait()
+        subprocess.run([ip, "netns", "del", ns])
 
 
 def boot_with_blob(kern, script, *, name, nic="virtio-net-pci",
