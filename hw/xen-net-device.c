@@ -29,6 +29,7 @@
 #include "qemu/timer.h"
 #include "qobject/qdict.h"
 #include "qapi/error.h"
+#include "exec/memory.h"
 #include "monitor/hmp.h"
 #include "monitor/monitor.h"
 #include "net/eth.h"
@@ -59,6 +60,8 @@ typedef struct XenNetQueue {
     unsigned int index;
     uint32_t ring_ref[2];           /* [0] TX, [1] RX */
     void *ring[2];
+    MemoryRegion *ring_mr[2];       /* to mark what we write dirty */
+    ram_addr_t ring_offset[2];
     XenEventChannel *tx_channel;
     XenEventChannel *rx_channel;    /* NULL: tx_channel serves both */
     QEMUBH *tx_bh;
@@ -114,8 +117,14 @@ static void xen_net_ring_write(void *opaque, enum netif_ring ring,
                                uint32_t len)
 {
     XenNetQueue *q = opaque;
+    unsigned int r = ring == NETIF_RING_RX;
 
-    netif_page_write(q->ring[ring == NETIF_RING_RX], offset, src, len);
+    netif_page_write(q->ring[r], offset, src, len);
+    /* A mapped ring is written through a host pointer. */
+    if (q->ring_mr[r]) {
+        memory_region_set_dirty(q->ring_mr[r], q->ring_offset[r] + offset,
+                                len);
+    }
 }
 
 static bool xen_net_copy_gref(XenNetQueue *q, bool to_domain, uint32_t gref,
@@ -580,6 +589,8 @@ static bool xen_net_connect_queue(XenNetDev *netdev, XenNetQueue *q,
                           q->index, r ? "rx" : "tx", q->ring_ref[r]);
             return false;
         }
+        q->ring_mr[r] = memory_region_from_host(q->ring[r],
+                                                &q->ring_offset[r]);
     }
     q->tx_channel = xen_device_bind_event_channel(xendev, keys->evtchn_tx,
                                                   keys->split ?
@@ -611,6 +622,33 @@ static bool xen_net_connect_queue(XenNetDev *netdev, XenNetQueue *q,
     return true;
 }
 
+/* Map the rings and bind the ports of `n` queues, then go connected. */
+static bool xen_net_attach(XenNetDev *netdev, unsigned int n,
+                           const struct netif_queue_keys *keys, Error **errp)
+{
+    XenDevice *xendev = &netdev->xendev;
+    unsigned int i;
+
+    netdev->queues = g_new0(XenNetQueue *, n);
+    netdev->num_queues = n;
+    for (i = 0; i < n; i++) {
+        XenNetQueue *q = g_new0(XenNetQueue, 1);
+
+        netdev->queues[i] = q;
+        q->netdev = netdev;
+        q->index = i;
+        q->tx_bh = qemu_bh_new_guarded(xen_net_tx_bh, q,
+                                       &DEVICE(xendev)->mem_reentrancy_guard);
+        q->rx_poll = timer_new_ms(QEMU_CLOCK_VIRTUAL, xen_net_rx_poll, q);
+        if (!xen_net_connect_queue(netdev, q, &keys[i], errp)) {
+            return false;
+        }
+    }
+    netdev->connected = true;
+    xen_net_set_peer_offloads(netdev, true);
+    return true;
+}
+
 static bool xen_net_connect(XenDevice *xendev, Error **errp)
 {
     XenNetDev *netdev = XEN_NET_DEVICE(xendev);
@@ -629,20 +667,8 @@ static bool xen_net_connect(XenDevice *xendev, Error **errp)
     }
     netdev->features = fc->features;
     memset(&netdev->mcast, 0, sizeof(netdev->mcast));
-    netdev->queues = g_new0(XenNetQueue *, fc->num_queues);
-    netdev->num_queues = fc->num_queues;
-    for (i = 0; i < fc->num_queues; i++) {
-        XenNetQueue *q = g_new0(XenNetQueue, 1);
-
-        netdev->queues[i] = q;
-        q->netdev = netdev;
-        q->index = i;
-        q->tx_bh = qemu_bh_new_guarded(xen_net_tx_bh, q,
-                                       &DEVICE(xendev)->mem_reentrancy_guard);
-        q->rx_poll = timer_new_ms(QEMU_CLOCK_VIRTUAL, xen_net_rx_poll, q);
-        if (!xen_net_connect_queue(netdev, q, &fc->queue[i], errp)) {
-            goto out;
-        }
+    if (!xen_net_attach(netdev, fc->num_queues, fc->queue, errp)) {
+        goto out;
     }
 
     /*
@@ -650,8 +676,6 @@ static bool xen_net_connect(XenDevice *xendev, Error **errp)
      * Connected, while the ports were not bound yet: those events are
      * lost, so look at every ring now.
      */
-    netdev->connected = true;
-    xen_net_set_peer_offloads(netdev, true);
     for (i = 0; i < netdev->num_queues; i++) {
         xen_net_tx_run(netdev->queues[i]);
     }
