@@ -29,7 +29,6 @@
 #include "qemu/timer.h"
 #include "qobject/qdict.h"
 #include "qapi/error.h"
-#include "exec/memory.h"
 #include "monitor/hmp.h"
 #include "monitor/monitor.h"
 #include "net/eth.h"
@@ -60,8 +59,6 @@ typedef struct XenNetQueue {
     unsigned int index;
     uint32_t ring_ref[2];           /* [0] TX, [1] RX */
     void *ring[2];
-    MemoryRegion *ring_mr[2];       /* to mark what we write dirty */
-    ram_addr_t ring_offset[2];
     XenEventChannel *tx_channel;
     XenEventChannel *rx_channel;    /* NULL: tx_channel serves both */
     QEMUBH *tx_bh;
@@ -117,14 +114,8 @@ static void xen_net_ring_write(void *opaque, enum netif_ring ring,
                                uint32_t len)
 {
     XenNetQueue *q = opaque;
-    unsigned int r = ring == NETIF_RING_RX;
 
-    netif_page_write(q->ring[r], offset, src, len);
-    /* A mapped ring is written through a host pointer. */
-    if (q->ring_mr[r]) {
-        memory_region_set_dirty(q->ring_mr[r], q->ring_offset[r] + offset,
-                                len);
-    }
+    netif_page_write(q->ring[ring == NETIF_RING_RX], offset, src, len);
 }
 
 static bool xen_net_copy_gref(XenNetQueue *q, bool to_domain, uint32_t gref,
@@ -355,9 +346,8 @@ static bool xen_net_lro_flush(XenNetQueue *q)
     return true;
 }
 
-static void xen_net_rx_flush_bh(void *opaque)
+static void xen_net_lro_flush_all(XenNetDev *netdev)
 {
-    XenNetDev *netdev = opaque;
     unsigned int i;
 
     for (i = 0; i < netdev->num_queues; i++) {
@@ -365,12 +355,18 @@ static void xen_net_rx_flush_bh(void *opaque)
     }
 }
 
+/* The net layer has delivered a burst: pass on what was merged. */
+static void xen_net_rx_flush_bh(void *opaque)
+{
+    xen_net_lro_flush_all(opaque);
+}
+
 /* RX requests were posted: deliver what the net layer held back. */
 static void xen_net_rx_kick(XenNetDev *netdev)
 {
     unsigned int i;
 
-    xen_net_rx_flush_bh(netdev);
+    xen_net_lro_flush_all(netdev);
     for (i = 0; i < netdev->nic_queues; i++) {
         qemu_flush_queued_packets(qemu_get_subqueue(netdev->nic, i));
     }
@@ -495,24 +491,24 @@ static ssize_t xen_net_receive(NetClientState *nc, const uint8_t *buf,
     q = netdev->queues[netif_select_queue(buf, size, netdev->num_queues)];
 
     /* Frames the peer already merged or left a checksum to skip it. */
-    while (q->lro && pkt.gso_type == XEN_NETIF_GSO_TYPE_NONE &&
-           pkt.csum == NETIF_CSUM_NONE) {
-        switch (netif_lro_offer(q->lro, buf, size)) {
-        case NETIF_LRO_HELD:
+    if (q->lro && pkt.gso_type == XEN_NETIF_GSO_TYPE_NONE &&
+        pkt.csum == NETIF_CSUM_NONE) {
+        enum netif_lro_verdict verdict = netif_lro_offer(q->lro, buf, size);
+
+        if (verdict == NETIF_LRO_FLUSH) {
+            if (!xen_net_lro_flush(q)) {
+                return 0;
+            }
+            /* Nothing is held now: the frame starts a packet or passes. */
+            verdict = netif_lro_offer(q->lro, buf, size);
+        }
+        if (verdict == NETIF_LRO_HELD) {
             /* A full or pushed packet goes now; one left behind waits. */
             if (!q->lro->closed || !xen_net_lro_flush(q)) {
                 qemu_bh_schedule(netdev->rx_flush_bh);
             }
             return whole;
-        case NETIF_LRO_FLUSH:
-            if (!xen_net_lro_flush(q)) {
-                return 0;
-            }
-            continue;
-        case NETIF_LRO_PASS:
-            break;
         }
-        break;
     }
     return xen_net_rx_put(q, &pkt) ? whole : 0;
 }
@@ -589,8 +585,6 @@ static bool xen_net_connect_queue(XenNetDev *netdev, XenNetQueue *q,
                           q->index, r ? "rx" : "tx", q->ring_ref[r]);
             return false;
         }
-        q->ring_mr[r] = memory_region_from_host(q->ring[r],
-                                                &q->ring_offset[r]);
     }
     q->tx_channel = xen_device_bind_event_channel(xendev, keys->evtchn_tx,
                                                   keys->split ?

@@ -187,16 +187,24 @@ CGI = Path(__file__).with_name("blobcgi.py")
 
 
 @contextmanager
+def _blob_files(blob_size):
+    """A random blob in a temporary folder, and a QMP socket path beside
+    it, for blobcgi.py.  Yields (blob, qmp socket, sha256 of the blob)."""
+    with tempfile.TemporaryDirectory(prefix="xenbed-net-") as tmp:
+        data = os.urandom(blob_size)
+        blob, qmp = Path(tmp) / "blob", Path(tmp) / "qmp"
+        blob.write_bytes(data)
+        yield blob, qmp, hashlib.sha256(data).hexdigest()
+
+
+@contextmanager
 def cgi_network(blob_size, device, qom_path=""):
     """A random blob, slirp whose only way out is blobcgi.py run per
     connection (so flows can run in parallel, which a chardev guestfwd
     cannot carry), the NIC `device` (a -device value on netdev net0) and,
     with qom_path, a QMP socket through which the guest's GET /stats
     reads that object's queue-stats.  Yields (sha256, device arguments)."""
-    with tempfile.TemporaryDirectory(prefix="xenbed-net-") as tmp:
-        data = os.urandom(blob_size)
-        blob, qmp = Path(tmp) / "blob", Path(tmp) / "qmp"
-        blob.write_bytes(data)
+    with _blob_files(blob_size) as (blob, qmp, sha):
         cmd = f"{sys.executable} {CGI} {blob}"
         devices = []
         if qom_path:
@@ -205,7 +213,7 @@ def cgi_network(blob_size, device, qom_path=""):
         fwd = f"guestfwd=tcp:{BLOB_GUEST_ADDR}:{BLOB_GUEST_PORT}-cmd:{cmd}"
         devices += [("-netdev", user_netdev("net0", [fwd])),
                     ("-device", device)]
-        yield hashlib.sha256(data).hexdigest(), devices
+        yield sha, devices
 
 
 TAP_NETNS_PREFIX = "xenbed-tap-"
@@ -244,10 +252,7 @@ def tap_network(blob_size, device, qom_path):
         for addr in ("10.0.2.2/24", f"{BLOB_GUEST_ADDR}/24"):
             run(ip, "addr", "add", addr, "dev", "xbtap0")
         run(ip, "link", "set", "xbtap0", "up")
-        with tempfile.TemporaryDirectory(prefix="xenbed-net-") as tmp:
-            data = os.urandom(blob_size)
-            blob, qmp = Path(tmp) / "blob", Path(tmp) / "qmp"
-            blob.write_bytes(data)
+        with _blob_files(blob_size) as (blob, qmp, sha):
             server = subprocess.Popen(
                 in_ns + [sys.executable, str(CGI), "--listen",
                          f"{BLOB_GUEST_ADDR}:{BLOB_GUEST_PORT}", str(blob),
@@ -256,7 +261,7 @@ def tap_network(blob_size, device, qom_path):
                        ("-netdev", "tap,id=net0,ifname=xbtap0,script=no,"
                                    "downscript=no,vnet_hdr=on"),
                        ("-device", device)]
-            yield hashlib.sha256(data).hexdigest(), devices, in_ns
+            yield sha, devices, in_ns
     finally:
         if server:
             os.killpg(server.pid, signal.SIGKILL)     # with its children
