@@ -545,3 +545,93 @@ device_stats ""
     else:
         assert st["tx-offload-passed"] == 0, st
         assert st["tx-gso-dropped"] == 0, st
+
+
+# Two NICs of one guest on a QEMU hub, the second in a network namespace of
+# its own, each end serving the same blob with tcpbench (sendfile).  The
+# other end fetches it with busybox wget, so each direction goes out of one
+# device and into the other.  /proc/net/dev gives each end's counters.
+TWO_NICS = """
+set -- $(ls /sys/class/net | grep -v '^lo$')
+[ $# = 2 ] || { echo "XENBED-RESULT error nics $*"; exit 1; }
+for n in "$@"; do
+    echo "XENBED-RESULT driver-$n $(basename $(readlink /sys/class/net/$n/device/driver))"
+done
+a=$1 b=$2
+unshare -n sleep 100000 &
+ns=$!
+while [ "$(readlink /proc/$ns/ns/net)" = "$(readlink /proc/self/ns/net)" ]
+do sleep 0.1; done
+ip link set $b netns $ns
+ip addr add 10.9.0.1/24 dev $a
+ip link set $a up
+nsenter -t $ns -n sh -c "ip link set lo up; ip addr add 10.9.0.2/24 dev $b; \\
+    ip link set $b up"
+head -c 4194304 /dev/urandom > /tmp/blob
+echo "XENBED-RESULT blob-sha256 $(sha256sum < /tmp/blob | cut -d' ' -f1)"
+tcpbench serve 80 /tmp/blob &
+nsenter -t $ns -n tcpbench serve 80 /tmp/blob &
+until tcpbench get 10.9.0.2 80 /ready > /dev/null 2>&1 &&
+      nsenter -t $ns -n tcpbench get 10.9.0.1 80 /ready > /dev/null 2>&1
+do sleep 0.2; done
+# counters TAG: rx bytes, rx packets, tx bytes, tx packets of each end.
+counters() {
+    echo "XENBED-RESULT $1-a $(awk -v n="$a:" '$1 == n { print $2, $3, $10, $11 }' /proc/net/dev)"
+    echo "XENBED-RESULT $1-b $(nsenter -t $ns -n awk -v n="$b:" '$1 == n { print $2, $3, $10, $11 }' /proc/net/dev)"
+}
+counters before-b2a
+wget -q -O /tmp/b2a http://10.9.0.2/blob
+counters after-b2a
+nsenter -t $ns -n wget -q -O /tmp/a2b http://10.9.0.1/blob
+counters after-a2b
+for f in b2a a2b; do
+    echo "XENBED-RESULT sha-$f $(sha256sum < /tmp/$f | cut -d' ' -f1)"
+done
+"""
+
+
+def per_packet(res, before, after, end):
+    """Bytes per packet (received, sent) at `end` between two counters."""
+    rxb0, rxp0, txb0, txp0 = map(int, res.result(f"{before}-{end}").split())
+    rxb1, rxp1, txb1, txp1 = map(int, res.result(f"{after}-{end}").split())
+    return (rxb1 - rxb0) / (rxp1 - rxp0), (txb1 - txb0) / (txp1 - txp0)
+
+
+@pytest.mark.parametrize("config", ["full", "upstream-like"])
+def test_two_devices_on_a_hub(debian_kernel, xen_accel, qemu_binary, config):
+    """Two xen-net-devices (vif 0 and 1) in one guest, joined by a QEMU
+    hub, which takes 1514-byte frames only.  With full features the
+    sending device cuts the guest's TSO frames and the receiving one merges
+    the segments again (rx-coalesce), so netfront sends and receives more
+    than a frame per packet at both ends; upstream-like, neither.  The
+    data must arrive intact both ways."""
+    options = UPSTREAM_LIKE if config == "upstream-like" else ",max-queues=2"
+    devices = [("-netdev", "hubport,id=net0,hubid=0"),
+               ("-netdev", "hubport,id=net1,hubid=0")]
+    devices += [("-device", f"xen-net-device,netdev=net{n}{options}")
+                for n in (0, 1)]
+    initrd = kernel.build_initramfs(
+        debian_kernel, NETFRONT, TWO_NICS + guest.DMESG_DUMP,
+        name=f"test-netif-hub-{debian_kernel.label}", programs=["tcpbench"])
+    res = guest.boot(guest.qemu_argv(
+        debian_kernel.image, initrd, devices=devices, smp=2,
+        accel=guest.xen_accel(xen_accel, "0x4000a")), timeout=300)
+    assert res.exit_code == 0, "\n".join(res.console[-40:])
+    drivers = {k: v for k, v in res.results.items()
+               if k.startswith("driver-")}
+    assert sorted(drivers.values()) == ["vif", "vif"], drivers
+    sha = res.result("blob-sha256")
+    assert res.result("sha-b2a") == sha
+    assert res.result("sha-a2b") == sha
+    # b sends to a, then a to b.
+    steps = [("before-b2a", "after-b2a", "b", "a"),
+             ("after-b2a", "after-a2b", "a", "b")]
+    for before, after, sender, receiver in steps:
+        _, sent = per_packet(res, before, after, sender)
+        received, _ = per_packet(res, before, after, receiver)
+        if config == "full":
+            assert sent > 1514, (sender, sent)          # TSO frames
+            assert received > 1514, (receiver, received)  # merged again
+        else:
+            assert sent <= 1514, (sender, sent)
+            assert received <= 1514, (receiver, received)

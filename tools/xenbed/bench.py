@@ -1,5 +1,6 @@
 """`xenbed bench`: figures, not pass/fail (goals are in the issues)."""
 
+import contextlib
 import os
 import statistics
 import threading
@@ -126,28 +127,19 @@ NET_CONFIGS = [
 
 
 # Xen binds every event channel to vCPU 0; a guest runs irqbalance to move
-# them (virtio-net sets its queues' affinity itself).  Queue N's lines go to
-# vCPU N, so that several queues can use several vCPUs.
+# them (virtio-net sets its queues' affinity itself).  Queue N of vif M goes
+# to vCPU N + M, so that several queues, and two NICs, use several vCPUs.
 SPREAD_QUEUE_IRQS = r"""
-awk '$NF ~ /^vif[0-9]+-q[0-9]+-(tx|rx)$/ {
-    q = $NF; sub(/^vif[0-9]+-q/, "", q); sub(/-.*/, "", q)
-    print substr($1, 1, length($1) - 1), q }' /proc/interrupts |
-while read irq q; do
-    echo $((q % $(nproc))) > /proc/irq/$irq/smp_affinity_list
+awk '$NF ~ /^vif[0-9]+-q[0-9]+(-tx|-rx)?$/ {
+    split(substr($NF, 4), vq, /-q|-/)
+    print substr($1, 1, length($1) - 1), vq[1] + vq[2] }' /proc/interrupts |
+while read irq cpu; do
+    echo $((cpu % $(nproc))) > /proc/irq/$irq/smp_affinity_list
 done
 """
 
-
-def net_script(flows):
-    """Host->guest: `flows` parallel downloads; guest->host: as many
-    uploads of the blob without its NUL bytes (busybox wget posts a file
-    as a C string).  XENBED-MARK lines time them on the host."""
-    url = f"http://{guest.BLOB_GUEST_ADDR}:{guest.BLOB_GUEST_PORT}"
-    return guest.NET_SETUP + SPREAD_QUEUE_IRQS + f"""
-wget -q -O /tmp/blob {url}/blob
-tr '\\000' 1 < /tmp/blob > /tmp/up
-echo "XENBED-RESULT up-bytes $(wc -c < /tmp/up)"
-rm /tmp/blob
+# Runs `flows` copies of a command at once, noting any that fails.
+RUN_FLOWS = """
 run() {{
     i=0; pids=""
     while [ $i -lt {flows} ]; do
@@ -155,59 +147,133 @@ run() {{
     done
     for p in $pids; do wait $p || echo "XENBED-RESULT failed $*"; done
 }}
-echo "XENBED-MARK rx-start"
-run wget -q -O /dev/null {url}/blob
-echo "XENBED-MARK rx-end"
-echo "XENBED-MARK tx-start"
-run wget -q -O /dev/null --post-file /tmp/up {url}/upload
-echo "XENBED-MARK tx-end"
 """
 
 
-def bench_net_one(kern, accel, device, modules, args, smp):
+def slirp_script(flows, sha):
+    """Host->guest: `flows` parallel downloads from the host through slirp;
+    guest->host: as many uploads of the same blob, each checked against
+    its sha256.  tcpbench does what iperf would (large reads, sendfile), so
+    the figures are the network path's.  XENBED-MARK lines time them on
+    the host."""
+    addr, port = guest.BLOB_GUEST_ADDR, guest.BLOB_GUEST_PORT
+    return guest.NET_SETUP + SPREAD_QUEUE_IRQS + RUN_FLOWS.format(
+        flows=flows) + f"""
+wget -q -O /tmp/blob http://{addr}:{port}/blob
+upload() {{
+    tcpbench post {addr} {port} /upload /tmp/blob | grep -q "^{sha} "
+}}
+echo "XENBED-MARK in-start"
+run tcpbench get {addr} {port} /blob
+echo "XENBED-MARK in-end"
+echo "XENBED-MARK out-start"
+run upload
+echo "XENBED-MARK out-end"
+"""
+
+
+def wire_script(flows, mib):
+    """Two NICs of the guest on one QEMU hub, the second in a network
+    namespace of its own with a tcpbench server, so that traffic between
+    them goes through both devices and the hub.  "in": `flows` parallel
+    downloads from the server (NIC 2 -> NIC 1); "out": as many uploads to
+    it (NIC 1 -> NIC 2), each byte counted by the server."""
+    return SPREAD_QUEUE_IRQS + RUN_FLOWS.format(flows=flows) + f"""
+set -- $(ls /sys/class/net | grep -v '^lo$')
+[ $# = 2 ] || {{ echo "XENBED-RESULT error nics $*"; exit 1; }}
+echo "XENBED-RESULT nic-driver $(basename $(readlink /sys/class/net/$1/device/driver))"
+unshare -n sleep 100000 &
+ns=$!
+while [ "$(readlink /proc/$ns/ns/net)" = "$(readlink /proc/self/ns/net)" ]
+do sleep 0.1; done
+ip link set "$2" netns $ns
+ip addr add 10.9.0.1/24 dev "$1"
+ip link set "$1" up
+nsenter -t $ns -n sh -c "ip link set lo up; ip addr add 10.9.0.2/24 \
+    dev $2; ip link set $2 up"
+head -c {mib << 20} /dev/urandom > /tmp/blob
+nsenter -t $ns -n tcpbench serve 80 /tmp/blob &
+until tcpbench get 10.9.0.2 80 /ready > /dev/null 2>&1; do sleep 0.2; done
+echo "XENBED-MARK in-start"
+run tcpbench get 10.9.0.2 80 /blob
+echo "XENBED-MARK in-end"
+echo "XENBED-MARK out-start"
+run tcpbench post 10.9.0.2 80 /upload /tmp/blob
+echo "XENBED-MARK out-end"
+"""
+
+
+def bench_net_one(kern, accel, device, modules, args, smp, wire):
+    """MB/s (in, out) for one configuration: through slirp (in is host to
+    guest), or between two NICs on a hub (in is NIC 2 to NIC 1)."""
     size = args.mib << 20
     xen = device is not None
-    nic = (f"xen-net-device,netdev=net0,{device}" if xen else
-           guest.nic_device("virtio-net-pci"))
-    with guest.cgi_network(size, nic) as (_, devices):
-        initrd = kernel.build_initramfs(kern, modules, net_script(args.flows),
-                                        name=f"bench-net-{kern.label}")
+
+    def nic(netdev):
+        return (f"xen-net-device,netdev={netdev},{device}" if xen else
+                guest.nic_device("virtio-net-pci", netdev))
+
+    with contextlib.ExitStack() as stack:
+        if wire:
+            script = wire_script(args.flows, args.mib)
+            devices = [("-netdev", "hubport,id=net0,hubid=0"),
+                       ("-netdev", "hubport,id=net1,hubid=0"),
+                       ("-device", nic("net0")), ("-device", nic("net1"))]
+        else:
+            sha, devices = stack.enter_context(
+                guest.cgi_network(size, nic("net0")))
+            script = slirp_script(args.flows, sha)
+        initrd = kernel.build_initramfs(kern, modules, script,
+                                        name=f"bench-net-{kern.label}",
+                                        programs=["tcpbench"])
         res = guest.boot(guest.qemu_argv(
             kern.image, initrd, smp=smp, memory="1G", devices=devices,
             accel=guest.xen_accel(accel, XEN_VERSION) if xen else accel),
             timeout=900)
-    if res.exit_code != 0 or "failed" in res.results:
+    if res.exit_code != 0 or "failed" in res.results or "error" in \
+            res.results:
         raise XenbedError("bench net: a transfer failed:\n" +
                           "\n".join(res.console[-20:]))
-    rx = args.flows * size / (res.marks["rx-end"] - res.marks["rx-start"])
-    tx = (args.flows * int(res.result("up-bytes")) /
-          (res.marks["tx-end"] - res.marks["tx-start"]))
-    return rx / 1e6, tx / 1e6
+    return tuple(args.flows * size / 1e6 /
+                 (res.marks[f"{way}-end"] - res.marks[f"{way}-start"])
+                 for way in ("in", "out"))
+
+
+def print_net_table(title, columns, rows):
+    base_in, base_out = rows[0][1], rows[0][2]
+    up_in, up_out = rows[1][1], rows[1][2]
+    print()
+    print(title)
+    print(f"  {'configuration':<24} {columns[0]:>12} {columns[1]:>12}"
+          f"   {'vs virtio':>15}   {'vs upstream-like':>16}")
+    for name, rate_in, rate_out in rows:
+        print(f"  {name:<24} {rate_in:>12.1f} {rate_out:>12.1f}   "
+              f"{rate_in / base_in:>6.2f}x {rate_out / base_out:>6.2f}x   "
+              f"{rate_in / up_in:>7.2f}x {rate_out / up_out:>6.2f}x")
 
 
 def bench_net(args):
     kern = kernel.resolve(args.kernel)
     accel = guest.accelerator("auto")
     smp = args.smp if args.smp != 2 else 4
-    log(f"TCP through slirp, {kern.label}, {accel}, {smp} vCPUs, "
-        f"{args.flows} flows of {args.mib} MiB each way")
-    rows = []
-    for name, device, modules in NET_CONFIGS:
-        rx, tx = bench_net_one(kern, accel, device, modules, args, smp)
-        log(f"{name}: host->guest {rx:.1f} MB/s, guest->host {tx:.1f} MB/s")
-        rows.append((name, rx, tx))
-    base_rx, base_tx = rows[0][1], rows[0][2]
-    up_rx, up_tx = rows[1][1], rows[1][2]
-    print()
-    print(f"xenbed bench net: {kern.label}, {accel.upper()}, {smp} vCPUs, "
-          f"{args.flows} parallel TCP flows each way through slirp "
-          "(127.0.0.1), MB/s")
-    print(f"  {'configuration':<24} {'host->guest':>11} {'guest->host':>11}"
-          f"   {'vs virtio':>15}   {'vs upstream-like':>16}")
-    for name, rx, tx in rows:
-        print(f"  {name:<24} {rx:>11.1f} {tx:>11.1f}   "
-              f"{rx / base_rx:>6.2f}x {tx / base_tx:>6.2f}x   "
-              f"{rx / up_rx:>7.2f}x {tx / up_tx:>6.2f}x")
+    log(f"TCP, {kern.label}, {accel}, {smp} vCPUs, {args.flows} flows of "
+        f"{args.mib} MiB each way: through slirp, then between two NICs")
+    tables = {}
+    for wire in (False, True):
+        rows = tables.setdefault(wire, [])
+        for name, device, modules in NET_CONFIGS:
+            rate_in, rate_out = bench_net_one(kern, accel, device, modules,
+                                              args, smp, wire)
+            log(f"{'two NICs' if wire else 'slirp'}, {name}: "
+                f"{rate_in:.1f} / {rate_out:.1f} MB/s")
+            rows.append((name, rate_in, rate_out))
+    head = (f"{kern.label}, {accel.upper()}, {smp} vCPUs, {args.flows} "
+            f"parallel TCP flows each way, {args.mib} MiB each, MB/s")
+    print_net_table(f"xenbed bench net through slirp (127.0.0.1): {head}",
+                    ("host->guest", "guest->host"), tables[False])
+    print_net_table("xenbed bench net between two NICs of the guest on one "
+                    f"QEMU hub: {head}", ("NIC2->NIC1", "NIC1->NIC2"),
+                    tables[True])
     print("  goals: full features >= 1.0x virtio-net and >= 2x upstream-like")
     return 0
 
