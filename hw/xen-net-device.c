@@ -201,7 +201,9 @@ static bool xen_net_pass_offloads(XenNetQueue *q,
         return false;
     }
     if (pkt->gso_type != XEN_NETIF_GSO_TYPE_NONE) {
-        if (l.proto != IP_PROTO_TCP || pkt->gso_size < NETIF_GSO_MIN_MSS) {
+        /* The peer's kernel would refuse a type that is not the frame's. */
+        if (l.proto != IP_PROTO_TCP || pkt->gso_size < NETIF_GSO_MIN_MSS ||
+            l.ipv6 != (pkt->gso_type == XEN_NETIF_GSO_TYPE_TCPV6)) {
             return false;
         }
         hdr.gso_type = pkt->gso_type == XEN_NETIF_GSO_TYPE_TCPV4 ?
@@ -215,6 +217,8 @@ static bool xen_net_pass_offloads(XenNetQueue *q,
     hdr.csum_offset = cpu_to_le16(l.csum_off - l.l4);
     xen_net_send_with_hdr(q, &hdr, pkt->data, pkt->len);
     q->tx_offload_passed++;
+    trace_xen_netdev_tx_offload_passed(q->netdev->dev, q->index, pkt->gso_type,
+                                       pkt->gso_size, pkt->len);
     return true;
 }
 
@@ -233,11 +237,21 @@ static void xen_net_tx_deliver(void *opaque, const struct netif_tx_packet *pkt)
         return;
     }
     if (pkt->gso_type != XEN_NETIF_GSO_TYPE_NONE) {
-        if (!netif_gso_segment(pkt->data, pkt->len, pkt->gso_size,
-                               q->netdev->seg_buf, xen_net_send, q)) {
+        uint32_t segments = netif_gso_segment(pkt->data, pkt->len,
+                                              pkt->gso_size,
+                                              q->netdev->seg_buf,
+                                              xen_net_send, q);
+
+        if (segments) {
+            trace_xen_netdev_tx_gso_segmented(q->netdev->dev, q->index,
+                                              pkt->gso_size, pkt->len,
+                                              segments);
+        } else {
             qemu_log_mask(LOG_GUEST_ERROR, "vif%d q%u: GSO frame that is "
                           "not TCP or has MSS %u, dropped\n",
                           q->netdev->dev, q->index, pkt->gso_size);
+            trace_xen_netdev_tx_gso_dropped(q->netdev->dev, q->index,
+                                            pkt->gso_size, pkt->len);
             q->tx_gso_dropped++;
         }
         return;

@@ -9,6 +9,7 @@ command per connection (tools/xenbed/blobcgi.py), which also hands the
 guest the device's own per-queue counters (QOM queue-stats over QMP).
 """
 
+import re
 from contextlib import contextmanager
 
 import pytest
@@ -128,14 +129,14 @@ def tap_network(blob_size, device_options):
 
 def boot_netif(kern, accel, script, *, device="", smp=4, modules=NETFRONT,
                name="test-netif", blob_size=BLOB, append="", timeout=300,
-               programs=("xs",), network=slirp_network):
+               programs=("xs",), network=slirp_network, extra=()):
     with network(blob_size, device) as (sha, devices, prefix):
         initrd = kernel.build_initramfs(
             kern, modules, GUEST_FUNCS + script + guest.DMESG_DUMP,
             name=f"{name}-{kern.label}", programs=list(programs))
         argv = guest.qemu_argv(kern.image, initrd, devices=devices, smp=smp,
                                accel=guest.xen_accel(accel, "0x4000a"),
-                               append=append)
+                               append=append, extra=extra)
         res = guest.boot(prefix + argv, timeout=timeout)
     assert res.release == kern.release
     assert res.exit_code == 0, "\n".join(res.console[-40:])
@@ -635,3 +636,81 @@ def test_two_devices_on_a_hub(debian_kernel, xen_accel, qemu_binary, config):
         else:
             assert sent <= 1514, (sender, sent)
             assert received <= 1514, (receiver, received)
+
+
+TX_OFFLOAD_TRACE = re.compile(
+    r"xen_netdev_tx_(offload_passed|gso_segmented|gso_dropped) vif0 q0 "
+    r"(?:gso_type (\d+) )?gso_size (\d+) len (\d+)(?: segments (\d+))?")
+
+
+def tx_offload_traces(res):
+    """{event: sorted [(gso_type or None, gso_size, len, segments or
+    None)]} for GSO frames of at most 1514 bytes: fakevif's, not netfront's
+    TSO frames (larger) or partial checksums (gso_type 0)."""
+    out = {"offload_passed": [], "gso_segmented": [], "gso_dropped": []}
+    for line in res.console:
+        m = TX_OFFLOAD_TRACE.search(line)
+        if m and int(m.group(4)) <= 1514 and m.group(2) != "0":
+            out[m.group(1)].append(tuple(
+                None if g is None else int(g) for g in m.group(2, 3, 4, 5)))
+    return {k: sorted(v, key=str) for k, v in out.items()}
+
+
+@pytest.mark.parametrize("network", ["tap", "slirp"])
+def test_hostile_offload_frames(debian_kernel, xen_accel, qemu_binary,
+                                network):
+    """fakevif's offload-garbage: frames with csum_blank and GSO extras
+    whose headers lie (IHL or data offset past the frame, an IP length
+    past it, UDP or an IPv6 frame under a TCPv4 GSO type and the reverse,
+    MSS 47; csum_blank alone on ICMP and on a fragment), then two
+    well-formed GSO frames, one VLAN-tagged.  Every request is answered
+    OKAY (its extra NULL).  With a tap the well-formed ones go out whole
+    with virtio-net headers; with slirp they are cut in software.  The
+    type-swapped ones are cut as what they are (a tap is never handed a
+    GSO type that is not the frame's), the rest are dropped; QEMU's trace
+    events say which.  The queue stays up and answers an ARP request,
+    and netfront works after rebinding."""
+    why = guest.tap_usable() if network == "tap" else None
+    if why:
+        pytest.skip(why)
+    res, sha = boot_netif(debian_kernel, xen_accel, """
+echo vif-0 > /sys/bus/xen/drivers/vif/unbind
+backend=$(xs device/vif/0/backend | cut -d= -f2)
+fakevif device/vif/0 $backend offload-garbage
+""" + REBIND_AND_DOWNLOAD, device=ONE_QUEUE,
+        modules=NETFRONT + ["xen_gntalloc", "xen_evtchn"],
+        programs=("xs", "fakevif"), name="test-netif-offload-garbage",
+        network=tap_network if network == "tap" else slirp_network,
+        extra=["-trace", "xen_netdev_tx_*"])
+    assert "fakevif-error" not in res.results, res.results
+    key = "1.offload-garbage"
+    assert res.result(f"{key}:connect") == "4"
+    assert res.result(f"{key}:after") == "4"
+    with_gso, csum_only = "1x0 1x1", "1x0"
+    want = [with_gso] * 7 + [csum_only] * 2 + [with_gso] * 2 + ["1x0"]
+    got = [res.result(f"{key}:pkt{i + 1}") for i in range(len(want))]
+    assert got == want
+    assert f"{key}:pkt{len(want) + 1}" not in res.results
+    assert int(res.result(f"{key}:rx-arp")) == 1, res.result(f"{key}:rx-rsp")
+    assert console_reasons(res, "xen-net-device vif0 ") == []
+    assert res.result("again-sha256") == sha
+    traces = tx_offload_traces(res)
+    # (gso_size, len): IHL 15, data offset 15 (54 bytes: headers only),
+    # the IP length past the frame, UDP, MSS 47.
+    assert traces["gso_dropped"] == sorted(
+        [(None, 1448, 54, None), (None, 1448, 54, None),
+         (None, 1448, 154, None), (None, 1448, 154, None),
+         (None, 47, 154, None)], key=str), traces
+    # IPv6 under TCPv4 (174 bytes) and IPv4 under TCPv6: one segment each.
+    swapped = [(None, 1448, 174, 1), (None, 1448, 154, 1)]
+    well_formed = [(658, 3), (654, 3)]     # VLAN-tagged, plain; MSS 256
+    if network == "tap":
+        assert traces["offload_passed"] == sorted(
+            [(1, 256, length, None) for length, _ in well_formed],
+            key=str), traces
+        assert traces["gso_segmented"] == sorted(swapped, key=str), traces
+    else:
+        assert traces["offload_passed"] == [], traces
+        assert traces["gso_segmented"] == sorted(
+            swapped + [(None, 256, length, segs)
+                       for length, segs in well_formed], key=str), traces
