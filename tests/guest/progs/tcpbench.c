@@ -71,13 +71,14 @@ static void send_all(int fd, const char *data, size_t len)
 }
 
 /*
- * Read the status line and headers into buf.  Returns the Content-Length
- * (-1 if none); *body and *body_len describe what was read past them.
+ * Read into buf up to the blank line that ends an HTTP head, and end the
+ * head's string there.  Returns where the body begins in buf, with
+ * *body_len bytes of it read already, or NULL at EOF or a head too long.
  */
-static long long read_headers(int fd, char **body, size_t *body_len)
+static char *read_head(int fd, size_t *body_len)
 {
     size_t have = 0;
-    char *end, *cl;
+    char *end;
 
     for (;;) {
         ssize_t n = read(fd, buf + have, BUF_SIZE - 1 - have);
@@ -86,29 +87,43 @@ static long long read_headers(int fd, char **body, size_t *body_len)
             continue;
         }
         if (n <= 0) {
-            fprintf(stderr, "tcpbench: no reply headers\n");
-            exit(1);
+            return NULL;
         }
         have += n;
         buf[have] = '\0';
         end = strstr(buf, "\r\n\r\n");
         if (end) {
-            break;
+            *end = '\0';
+            *body_len = have - (end + 4 - buf);
+            return end + 4;
         }
         if (have == BUF_SIZE - 1) {
-            fprintf(stderr, "tcpbench: reply headers too long\n");
-            exit(1);
+            return NULL;
         }
     }
-    *end = '\0';
+}
+
+/* The Content-Length of the head in buf, or -1. */
+static long long content_length(void)
+{
+    const char *cl = strcasestr(buf, "\r\nContent-Length:");
+
+    return cl ? atoll(cl + 17) : -1;
+}
+
+/* A reply's head, which must say 200; returns its Content-Length. */
+static long long read_reply_head(int fd, char **body, size_t *body_len)
+{
+    *body = read_head(fd, body_len);
+    if (!*body) {
+        fprintf(stderr, "tcpbench: no reply\n");
+        exit(1);
+    }
     if (strncmp(buf, "HTTP/1.0 200", 12) && strncmp(buf, "HTTP/1.1 200", 12)) {
         fprintf(stderr, "tcpbench: %s\n", buf);
         exit(1);
     }
-    *body = end + 4;
-    *body_len = have - (*body - buf);
-    cl = strcasestr(buf, "\r\nContent-Length:");
-    return cl ? atoll(cl + 17) : -1;
+    return content_length();
 }
 
 static int get(int fd, const char *path)
@@ -119,7 +134,7 @@ static int get(int fd, const char *path)
     int len = snprintf(buf, BUF_SIZE, "GET %s HTTP/1.0\r\n\r\n", path);
 
     send_all(fd, buf, len);
-    expected = read_headers(fd, &body, &body_len);
+    expected = read_reply_head(fd, &body, &body_len);
     total = body_len;
     for (;;) {
         ssize_t n = read(fd, buf, BUF_SIZE);
@@ -182,7 +197,7 @@ static int post(int fd, const char *path, const char *file)
     if (send_file(fd, file_fd, st.st_size)) {
         return 1;
     }
-    read_headers(fd, &body, &body_len);
+    read_reply_head(fd, &body, &body_len);
     for (;;) {
         ssize_t n = read(fd, body + body_len, buf + BUF_SIZE - 1 -
                          (body + body_len));
@@ -212,29 +227,14 @@ static int post(int fd, const char *path, const char *file)
 /* One exchange of `serve`: the request line and headers, then the body. */
 static int serve_one(int fd, const char *file)
 {
-    size_t have = 0;
-    char *end, *cl;
+    size_t body_len;
     long long left, total;
     struct stat st;
     int file_fd, len;
 
-    for (;;) {
-        ssize_t n = read(fd, buf + have, BUF_SIZE - 1 - have);
-
-        if (n <= 0) {
-            return 1;
-        }
-        have += n;
-        buf[have] = '\0';
-        end = strstr(buf, "\r\n\r\n");
-        if (end) {
-            break;
-        }
-        if (have == BUF_SIZE - 1) {
-            return 1;
-        }
+    if (!read_head(fd, &body_len)) {
+        return 1;
     }
-    *end = '\0';
     if (!strncmp(buf, "GET ", 4) && strncmp(buf, "GET /blob ", 10)) {
         len = snprintf(buf, BUF_SIZE, "HTTP/1.0 200 OK\r\n"
                        "Content-Length: 0\r\n\r\n");
@@ -252,12 +252,11 @@ static int serve_one(int fd, const char *file)
         send_all(fd, buf, len);
         return send_file(fd, file_fd, st.st_size);
     }
-    cl = strcasestr(buf, "\r\nContent-Length:");
-    if (strncmp(buf, "POST ", 5) || !cl) {
+    left = content_length();
+    if (strncmp(buf, "POST ", 5) || left < 0) {
         return 1;
     }
-    left = atoll(cl + 17);
-    total = have - (end + 4 - buf);
+    total = body_len;
     left -= total;
     while (left > 0) {
         ssize_t n = read(fd, buf, BUF_SIZE);
