@@ -492,10 +492,10 @@ def test_hostile_fifo_pages_then_reset(debian_kernel, xen_accel, qemu_binary):
 KEXEC_STAGE2 = "xenbed.stage=2"
 
 
-def kexec_script(url):
-    """Stage 1 downloads, then kexecs the same kernel with its own root
-    file system as initrd; stage 2 (KEXEC_STAGE2 on its command line)
-    downloads again and reports."""
+def kexec_script(url, before_kexec=""):
+    """Stage 1 downloads, runs `before_kexec`, then kexecs the same kernel
+    with its own root file system as initrd; stage 2 (KEXEC_STAGE2 on its
+    command line) downloads again and reports."""
     abi = ('echo "XENBED-RESULT {0}abi $(dmesg | grep -o '
            "'Using [A-Za-z0-9-]* ABI' | head -n 1)\"\n")
     return f"""
@@ -506,6 +506,7 @@ else
 {guest.download_script(url)}
 ) | sed 's/^XENBED-RESULT /XENBED-RESULT stage1-/'
 rm -f /tmp/blob
+{before_kexec}
 cd /
 find . -xdev -path ./kexec -prune -o -print | cpio -o -H newc > /kexec/initrd
 kexec /kexec/vmlinuz /kexec/initrd "$(cat /proc/cmdline) {KEXEC_STAGE2}"
@@ -540,3 +541,56 @@ def test_kexec_soft_reset_gives_fifo_again(debian_kernel, xen_accel,
     assert KEXEC_STAGE2 in " ".join(res.dmesg[:5]), res.dmesg[:5]
     assert_download(res, debian_kernel, sha)
     assert int(res.result("nproc")) == smp
+
+
+# QEMU's xenstore ring page (XEN_SPECIAL_PFN(XENSTORE)) and the offsets of
+# req_cons and req_prod in struct xenstore_domain_interface.
+XENSTORE_RING = 0xfeff9000
+XS_REQ_CONS, XS_REQ_PROD = 2048, 2052
+
+# A request header (XS_READ, req_id 0x1234, 20 bytes of payload to come)
+# put in the ring without its payload or a notification: what xenbus
+# leaves when kexec stops its vCPU between writing the header and the
+# payload.  netfront is unbound first, so that no xenstore traffic of the
+# kexec shutdown comes after the header.
+PARTIAL_XS_REQUEST = f"""
+echo vif-0 > /sys/bus/xen/drivers/vif/unbind
+sleep 1
+ring={XENSTORE_RING}
+prod=$(devmem $((ring + {XS_REQ_PROD})) 32)
+i=0
+for b in 2 0 0 0 0x34 0x12 0 0 0 0 0 0 20 0 0 0; do
+    devmem $((ring + ((prod + i) & 1023))) 8 $b
+    i=$((i + 1))
+done
+devmem $((ring + {XS_REQ_PROD})) 32 $((prod + 16))
+cons=$(devmem $((ring + {XS_REQ_CONS})) 32)
+prod=$(devmem $((ring + {XS_REQ_PROD})) 32)
+echo "XENBED-RESULT xs-stale-bytes $((prod - cons))"
+"""
+
+
+def test_kexec_drops_a_partial_xenstore_request(debian_kernel, xen_accel,
+                                                qemu_binary):
+    """The soft reset starts the second kernel on an empty xenstore
+    connection, as xenstored does when a domain is introduced again.  A
+    request header the first kernel left in the ring would otherwise take
+    the second kernel's first request as its payload, and xenbus_probe()
+    would wait for ever for the reply (seen in CI as a hang right after
+    "io scheduler mq-deadline registered")."""
+    url = f"http://{guest.BLOB_GUEST_ADDR}:{guest.BLOB_GUEST_PORT}/blob"
+    with guest.cgi_network(guest.BLOB_SIZE, "xen-net-device,netdev=net0") \
+            as (sha, devices):
+        initrd = kernel.build_initramfs(
+            debian_kernel, NETFRONT, kexec_script(url, PARTIAL_XS_REQUEST),
+            name=f"test-fifo-kexec-partial-xs-{debian_kernel.label}",
+            programs=["kexec"],
+            files={"kexec/vmlinuz": debian_kernel.image})
+        res = guest.boot(guest.qemu_argv(
+            debian_kernel.image, initrd, smp=2, devices=devices,
+            accel=guest.xen_accel(xen_accel, "0x4000a")), timeout=240)
+    assert int(res.result("xs-stale-bytes")) == 16
+    assert KEXEC_STAGE2 in " ".join(res.dmesg[:5]), res.dmesg[:5]
+    assert not res.dmesg_has("ring is not quiescent"), \
+        [line for line in res.dmesg if "quiescent" in line]
+    assert_download(res, debian_kernel, sha)

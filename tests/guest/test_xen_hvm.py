@@ -117,6 +117,40 @@ xs $backend/state $backend/frontend | sed "s|^$backend/|XENBED-RESULT xs:backend
     assert_download(res, sha)
 
 
+# Three readers of /dev/xen/xenbus, 300 short reads per xs call, for 60 s
+# of guest time.  Each read's header is 16 bytes and its payload 6, so
+# headers keep wrapping the 1 KiB request ring, and the kernel writes such
+# a header in two pieces with the other readers' requests right behind.
+XS_READERS = """
+end=$(( $(cut -d. -f1 /proc/uptime) + 60 ))
+paths=$(yes domid | head -n 300 | tr '\\n' ' ')
+for r in 1 2 3; do
+    ( n=0
+      while [ $(cut -d. -f1 /proc/uptime) -lt $end ]; do
+          xs $paths > /dev/null || echo "XENBED-RESULT xs-failed-$r yes"
+          n=$((n + 300))
+      done
+      echo "XENBED-RESULT xs-reads-$r $n" ) &
+done
+wait
+"""
+
+
+def test_xenstore_readers_in_parallel(debian_kernel, xen_accel, qemu_binary):
+    """xenstore answers every request while requests keep wrapping the
+    ring: a header that came in two pieces used to make QEMU read 16 bytes
+    more than the rest of it, swallow the next requests and never answer
+    again (a boot hanging in xenbus_probe(), readers that never return)."""
+    res, sha = boot_xen(debian_kernel, xen_accel, XS_READERS,
+                        programs=["xs"], name="test-xen-xs-readers",
+                        timeout=240)
+    assert_xen_guest(res, debian_kernel, "0x4000a")
+    for r in (1, 2, 3):
+        assert f"xs-failed-{r}" not in res.results
+        assert int(res.result(f"xs-reads-{r}")) >= 300
+    assert_download(res, sha)
+
+
 def test_hypercall_through_privcmd(debian_kernel, xen_accel, qemu_binary):
     """A hypercall from the guest's /dev/xen/privcmd reaches the emulator.
 

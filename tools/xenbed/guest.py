@@ -416,8 +416,11 @@ def _migrate_to_file(qmp_socket, state, console):
 
 
 # HMP commands whose output explains a guest that stopped making progress.
+# "info cpus" does not tell a halted vCPU from a running one; the RIP line
+# (EIP in 32-bit modes) of "info registers -a" does (HLT=1): only that
+# line is kept per vCPU.
 HOST_VIEW = ("info xen-net", "xen-event-list", "info network",
-             "info cpus")
+             "info cpus", "info registers -a")
 
 
 def _host_view(qmp_socket, max_lines=120):
@@ -433,9 +436,12 @@ def _host_view(qmp_socket, max_lines=120):
         for command in HOST_VIEW:
             out = qmp.cmd("human-monitor-command",
                           **{"command-line": command})
+            text = str(out).splitlines()
+            if command == "info registers -a":
+                text = [line for line in text
+                        if line.startswith(("CPU#", "RIP=", "EIP="))]
             lines.append(f"XENBED-HOST ({command})")
-            lines += [f"XENBED-HOST {line}"
-                      for line in str(out).splitlines()[:max_lines]]
+            lines += [f"XENBED-HOST {line}" for line in text[:max_lines]]
     except Exception as err:    # the view is a courtesy: never mask the timeout
         lines.append(f"XENBED-HOST monitor unavailable: {err}")
     finally:
