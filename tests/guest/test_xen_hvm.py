@@ -140,7 +140,9 @@ def test_xenstore_readers_in_parallel(debian_kernel, xen_accel, qemu_binary):
     """xenstore answers every request while requests keep wrapping the
     ring: a header that came in two pieces used to make QEMU read 16 bytes
     more than the rest of it, swallow the next requests and never answer
-    again (a boot hanging in xenbus_probe(), readers that never return)."""
+    again (a boot hanging in xenbus_probe(), readers that never return).
+    And a request written while QEMU stored req_cons used to wait for an
+    event Linux never sends (it notifies only when QEMU looks caught up)."""
     res, sha = boot_xen(debian_kernel, xen_accel, XS_READERS,
                         programs=["xs"], name="test-xen-xs-readers",
                         timeout=240)
