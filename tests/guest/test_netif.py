@@ -552,22 +552,7 @@ device_stats ""
 # its own, each end serving the same blob with tcpbench (sendfile).  The
 # other end fetches it with busybox wget, so each direction goes out of one
 # device and into the other.  /proc/net/dev gives each end's counters.
-TWO_NICS = """
-set -- $(ls /sys/class/net | grep -v '^lo$')
-[ $# = 2 ] || { echo "XENBED-RESULT error nics $*"; exit 1; }
-for n in "$@"; do
-    echo "XENBED-RESULT driver-$n $(basename $(readlink /sys/class/net/$n/device/driver))"
-done
-a=$1 b=$2
-unshare -n sleep 100000 &
-ns=$!
-while [ "$(readlink /proc/$ns/ns/net)" = "$(readlink /proc/self/ns/net)" ]
-do sleep 0.1; done
-ip link set $b netns $ns
-ip addr add 10.9.0.1/24 dev $a
-ip link set $a up
-nsenter -t $ns -n sh -c "ip link set lo up; ip addr add 10.9.0.2/24 dev $b; \\
-    ip link set $b up"
+TWO_NICS = guest.TWO_NICS_SETUP + """
 head -c 4194304 /dev/urandom > /tmp/blob
 echo "XENBED-RESULT blob-sha256 $(sha256sum < /tmp/blob | cut -d' ' -f1)"
 tcpbench serve 80 /tmp/blob &

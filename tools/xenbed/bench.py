@@ -178,19 +178,8 @@ def wire_script(flows, mib):
     them goes through both devices and the hub.  "in": `flows` parallel
     downloads from the server (NIC 2 -> NIC 1); "out": as many uploads to
     it (NIC 1 -> NIC 2), each byte counted by the server."""
-    return SPREAD_QUEUE_IRQS + RUN_FLOWS.format(flows=flows) + f"""
-set -- $(ls /sys/class/net | grep -v '^lo$')
-[ $# = 2 ] || {{ echo "XENBED-RESULT error nics $*"; exit 1; }}
-echo "XENBED-RESULT nic-driver $(basename $(readlink /sys/class/net/$1/device/driver))"
-unshare -n sleep 100000 &
-ns=$!
-while [ "$(readlink /proc/$ns/ns/net)" = "$(readlink /proc/self/ns/net)" ]
-do sleep 0.1; done
-ip link set "$2" netns $ns
-ip addr add 10.9.0.1/24 dev "$1"
-ip link set "$1" up
-nsenter -t $ns -n sh -c "ip link set lo up; ip addr add 10.9.0.2/24 \
-    dev $2; ip link set $2 up"
+    return (SPREAD_QUEUE_IRQS + RUN_FLOWS.format(flows=flows) +
+            guest.TWO_NICS_SETUP + f"""
 head -c {mib << 20} /dev/urandom > /tmp/blob
 nsenter -t $ns -n tcpbench serve 80 /tmp/blob &
 until tcpbench get 10.9.0.2 80 /ready > /dev/null 2>&1; do sleep 0.2; done
@@ -200,7 +189,7 @@ echo "XENBED-MARK in-end"
 echo "XENBED-MARK out-start"
 run tcpbench post 10.9.0.2 80 /upload /tmp/blob
 echo "XENBED-MARK out-end"
-"""
+""")
 
 
 def bench_net_one(kern, accel, device, modules, args, smp, wire):
