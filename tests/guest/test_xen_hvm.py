@@ -153,6 +153,58 @@ def test_xenstore_readers_in_parallel(debian_kernel, xen_accel, qemu_binary):
     assert_download(res, sha)
 
 
+# QEMU's xenstore ring page and the offsets of req_cons and req_prod in
+# struct xenstore_domain_interface (as in test_evtchn_fifo.py).
+XENSTORE_RING = 0xfeff9000
+XS_REQ_CONS, XS_REQ_PROD = 2048, 2052
+
+# Garbage in the xenstore request ring, then EVTCHNOP_send on its port
+# (1): Linux's xenbus would not notify behind a req_prod it did not write.
+# netfront is unbound first: its shutdown at power-off would wait for
+# xenstore, which has failed by then.
+XS_RING_GARBAGE = {
+    # A header (XS_READ) whose payload length is 64 KiB, over the 4 KiB
+    # that xenstore takes.
+    "len": ("Illegal XenStore request", f"""
+prod=$(devmem $((ring + {XS_REQ_PROD})) 32)
+i=0
+for b in 2 0 0 0 0 0 0 0 0 0 0 0 0 0 1 0; do
+    devmem $((ring + ((prod + i) & 1023))) 8 $b
+    i=$((i + 1))
+done
+devmem $((ring + {XS_REQ_PROD})) 32 $((prod + 16))
+"""),
+    # req_prod 2^31 ahead of req_cons.
+    "prod": ("XenStore ring handling error", f"""
+cons=$(devmem $((ring + {XS_REQ_CONS})) 32)
+devmem $((ring + {XS_REQ_PROD})) 32 $(((cons + 0x80000000) & 0xffffffff))
+"""),
+}
+
+
+@pytest.mark.parametrize("garbage", list(XS_RING_GARBAGE))
+def test_hostile_xenstore_ring(debian_kernel, xen_accel, qemu_binary,
+                               garbage):
+    """A guest that writes garbage into its xenstore ring loses xenstore
+    (QEMU reports it once, as Xen's xenstored drops the connection) and
+    nothing else: QEMU stays up, and the guest goes on and powers off."""
+    error, poke = XS_RING_GARBAGE[garbage]
+    res, sha = boot_xen(debian_kernel, xen_accel, f"""
+echo vif-0 > /sys/bus/xen/drivers/vif/unbind
+ring={XENSTORE_RING}
+""" + poke + """
+hcall evtchn notify 4 l:1
+sleep 1
+""", modules=NETFRONT + ["xen_privcmd unrestricted=1"], programs=["hcall"],
+                        name=f"test-xen-xs-garbage-{garbage}", timeout=120)
+    assert_xen_guest(res, debian_kernel, "0x4000a")
+    assert_download(res, sha)
+    assert res.result("hcall-notify") == "0"
+    assert [line for line in res.console if error in line] != []
+    assert len([line for line in res.console if "XenStore" in line]) == 1, \
+        [line for line in res.console if "XenStore" in line]
+
+
 def test_hypercall_through_privcmd(debian_kernel, xen_accel, qemu_binary):
     """A hypercall from the guest's /dev/xen/privcmd reaches the emulator.
 
