@@ -787,6 +787,38 @@ static char *xen_net_get_queue_stats(Object *obj, Error **errp)
     return g_string_free(s, false);
 }
 
+/* Where each ring stands, and what is held back: for a stalled guest. */
+static void xen_net_hmp_rings(Monitor *mon, XenNetDev *netdev)
+{
+    static const char *const names[] = { "tx", "rx" };
+    unsigned int i, r;
+
+    for (i = 0; i < netdev->num_queues; i++) {
+        XenNetQueue *q = netdev->queues[i];
+
+        for (r = 0; r < 2; r++) {
+            struct netif_ring_view v;
+
+            netif_ring_view(&q->core, r ? NETIF_RING_RX : NETIF_RING_TX, &v);
+            monitor_printf(mon, "  queue %u %s ring: req-prod %u req-cons %u "
+                           "req-event %u rsp-prod %u (ours %u) "
+                           "rsp-event %u\n", i, names[r],
+                           v.shared.req_prod, v.req_cons, v.shared.req_event,
+                           v.shared.rsp_prod, v.rsp_prod_pvt,
+                           v.shared.rsp_event);
+        }
+        monitor_printf(mon, "  queue %u held: merged %u bytes, rx-poll %s\n",
+                       i, q->lro ? q->lro->len : 0,
+                       timer_pending(q->rx_poll) ? "armed" : "idle");
+    }
+    for (i = 0; i < netdev->nic_queues; i++) {
+        NetClientState *nc = qemu_get_subqueue(netdev->nic, i);
+
+        monitor_printf(mon, "  net queue %u: receive %s\n", i,
+                       nc->receive_disabled ? "disabled" : "enabled");
+    }
+}
+
 static int xen_net_hmp_one(Object *obj, void *opaque)
 {
     Monitor *mon = opaque;
@@ -803,6 +835,9 @@ static int xen_net_hmp_one(Object *obj, void *opaque)
     monitor_printf(mon, "%s: vif%d, %u queue%s%s\n%s", path, netdev->dev,
                    netdev->num_queues, netdev->num_queues == 1 ? "" : "s",
                    netdev->connected ? "" : " (not connected)", stats);
+    if (netdev->connected) {
+        xen_net_hmp_rings(mon, netdev);
+    }
     return 0;
 }
 

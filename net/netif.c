@@ -147,6 +147,19 @@ bool netif_ring_push_responses(struct netif_queue *q, enum netif_ring ring)
     return (uint32_t)(new_prod - rsp_event) < (uint32_t)(new_prod - old_prod);
 }
 
+void netif_ring_view(struct netif_queue *q, enum netif_ring ring,
+                     struct netif_ring_view *view)
+{
+    memset(view, 0, sizeof(*view));
+    view->shared.req_prod = ring_read_index(q, ring, SRING_REQ_PROD);
+    view->shared.req_event = ring_read_index(q, ring, SRING_REQ_EVENT);
+    view->shared.rsp_prod = ring_read_index(q, ring, SRING_RSP_PROD);
+    view->shared.rsp_event = ring_read_index(q, ring, SRING_RSP_EVENT);
+    view->req_cons = ring == NETIF_RING_TX ? q->tx_req_cons : q->rx_req_cons;
+    view->rsp_prod_pvt = ring == NETIF_RING_TX ? q->tx_rsp_prod_pvt
+                                               : q->rx_rsp_prod_pvt;
+}
+
 static bool mac_equal(const uint8_t *a, const uint8_t *b)
 {
     return memcmp(a, b, 6) == 0;

@@ -352,6 +352,17 @@ static inline bool netif_queue_failed(const struct netif_queue *q)
     return q->stats.fatal;
 }
 
+/* One ring's shared indexes as the guest left them, and ours beside them. */
+struct netif_ring_view {
+    struct netif_sring_header shared;   /* only the four indexes are set */
+    uint32_t req_cons;
+    uint32_t rsp_prod_pvt;
+};
+
+/* For introspection: read `ring`'s indexes once each; no side effects. */
+void netif_ring_view(struct netif_queue *q, enum netif_ring ring,
+                     struct netif_ring_view *view);
+
 struct netif_work {
     uint32_t done;      /* packets (or multicast requests) handled */
     bool more;          /* budget ran out or new requests: call again */

@@ -7,6 +7,7 @@ and the sha256 it computes of what it downloaded through xen-netfront.
 """
 
 import errno
+import re
 
 import pytest
 
@@ -115,6 +116,32 @@ xs $backend/state $backend/frontend | sed "s|^$backend/|XENBED-RESULT xs:backend
     assert res.result("xs:device/vif/0/state") == "4"
     assert res.result("xs:backend/state") == "4"
     assert_download(res, sha)
+
+
+def test_timeout_shows_the_host_view(debian_kernel, xen_accel, qemu_binary):
+    """A guest that never finishes: the timeout error carries what QEMU's
+    monitor tells of it, down to the netif ring indexes.  After the
+    download the guest sleeps, so its vCPU halts and every request it
+    posted on the TX ring has been consumed and answered."""
+    with pytest.raises(guest.GuestError) as failed:
+        boot_xen(debian_kernel, xen_accel,
+                 "echo XENBED-RESULT idle yes\nsleep 100000\n", smp=1,
+                 name="test-xen-idle", timeout=45)
+    text = str(failed.value)
+    assert "XENBED-RESULT idle yes" in text, text
+    tx = re.search(r"XENBED-HOST +queue 0 tx ring: req-prod (\d+) req-cons "
+                   r"(\d+) req-event \d+ rsp-prod (\d+) \(ours (\d+)\)",
+                   text)
+    rx = re.search(r"XENBED-HOST +queue 0 rx ring: req-prod (\d+) req-cons "
+                   r"(\d+)", text)
+    assert tx and rx, text
+    req_prod, req_cons, rsp_prod, ours = map(int, tx.groups())
+    assert req_prod > 0 and req_prod == req_cons == rsp_prod == ours, text
+    posted = int(rx.group(1)) - int(rx.group(2))
+    assert 0 < posted <= 256, text
+    assert "XENBED-HOST   net queue 0: receive enabled" in text, text
+    assert "XENBED-HOST   Protocol[State]" in text, text     # info usernet
+    assert re.search(r"XENBED-HOST RIP=.* HLT=1", text), text
 
 
 # Three readers of /dev/xen/xenbus, 300 short reads per xs call, for 60 s

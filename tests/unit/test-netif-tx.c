@@ -68,6 +68,38 @@ static void test_single_packet(void)
     fake_free(f);
 }
 
+/* What HMP "info xen-net" prints: shared indexes as found, ours beside. */
+static void test_ring_view(void)
+{
+    struct fake_frontend *f = fake_new();
+    struct netif_ring_view v;
+    uint32_t reads;
+
+    fake_tx_add(f, 3, 0, 60, 0, 1);
+    fake_tx_add(f, 4, 0, 60, 0, 2);
+    fake_tx_publish(f);
+    netif_tx_process(&f->queue, 1);
+    fake_sring(f, NETIF_RING_TX)->rsp_event = 77;
+    reads = f->req_prod_reads;
+
+    netif_ring_view(&f->queue, NETIF_RING_TX, &v);
+    g_assert_cmpuint(v.shared.req_prod, ==, 2);
+    g_assert_cmpuint(v.req_cons, ==, 1);
+    g_assert_cmpuint(v.shared.rsp_prod, ==, 1);
+    g_assert_cmpuint(v.rsp_prod_pvt, ==, 1);
+    g_assert_cmpuint(v.shared.rsp_event, ==, 77);
+    /* The budget ran out before the ring was drained: not re-armed. */
+    g_assert_cmpuint(v.shared.req_event, ==,
+                     fake_sring(f, NETIF_RING_TX)->req_event);
+    g_assert_cmpuint(f->req_prod_reads, ==, reads + 1);
+
+    netif_ring_view(&f->queue, NETIF_RING_RX, &v);
+    g_assert_cmpuint(v.shared.req_prod, ==, 0);
+    g_assert_cmpuint(v.req_cons, ==, 0);
+    g_assert_false(netif_queue_failed(&f->queue));
+    fake_free(f);
+}
+
 static void test_csum_flags(void)
 {
     struct fake_frontend *f = fake_new();
@@ -831,6 +863,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/netif/tx/single-packet", test_single_packet);
     g_test_add_func("/netif/tx/csum-flags", test_csum_flags);
+    g_test_add_func("/netif/tx/ring-view", test_ring_view);
     g_test_add_func("/netif/tx/notify-rsp-event",
                     test_notify_only_past_rsp_event);
     g_test_add_func("/netif/tx/impossible-req-prod",

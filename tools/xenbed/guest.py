@@ -419,7 +419,7 @@ def _migrate_to_file(qmp_socket, state, console):
 # "info cpus" does not tell a halted vCPU from a running one; the RIP line
 # (EIP in 32-bit modes) of "info registers -a" does (HLT=1): only that
 # line is kept per vCPU.
-HOST_VIEW = ("info xen-net", "xen-event-list", "info network",
+HOST_VIEW = ("info xen-net", "xen-event-list", "info network", "info usernet",
              "info cpus", "info registers -a")
 
 
