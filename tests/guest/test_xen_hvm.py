@@ -62,6 +62,24 @@ def test_xen_hvm_guest_with_netfront(debian_kernel, xen_accel, qemu_binary,
     assert_download(res, sha)
 
 
+def test_uniprocessor_netfront_long_download(debian_kernel, xen_accel,
+                                             qemu_binary):
+    """64 MiB through netfront on one vCPU: thousands of TX pushes, each
+    of which netfront notifies or not by the req_event it reads after a
+    "lock; addl" barrier.  Before qemu-patches/0041 that barrier was no
+    barrier under TCG with one vCPU, and about one 8 MiB download in 15
+    stalled for good with TX requests posted and no event sent."""
+    size = 64 << 20
+    res, sha = guest.boot_with_blob(
+        debian_kernel, lambda url: guest.download_script(url) +
+        guest.GUEST_FACTS, name="test-xen-up-long", nic="xen-net-device",
+        modules=NETFRONT, blob_size=size, smp=1,
+        accel=guest.xen_accel(xen_accel, "0x4000a"), timeout=180)
+    assert_xen_guest(res, debian_kernel, "0x4000a")
+    assert res.result("nproc") == "1"
+    assert_download(res, sha, size)
+
+
 @pytest.mark.parametrize("xen_version,smp,abi", [
     ("0x4000a", 8, "FIFO-based"), ("0x4000a", 34, "FIFO-based"),
     ("0x40011", 34, "FIFO-based"), ("0x4000a", 34, "2-level"),
