@@ -392,13 +392,20 @@ def test_hypercall_page_msr(debian_kernel, xen_accel, qemu_binary,
 MIGRATION_SCRIPT = """
 evtchn_scale 500 100000 > /tmp/scale.out 2>&1 &
 spid=$!
+hcall runstate rs 1 > /tmp/rs.out 2>&1 &
+rpid=$!
 sleep 2
+kill -USR1 $rpid
 echo XENBED-MARK migrate
 sleep 6
 echo XENBED-MARK resumed
+kill -USR1 $rpid
 kill -0 $spid 2>/dev/null && echo "XENBED-RESULT scale-running-after yes"
 wait $spid
 cat /tmp/scale.out
+kill $rpid
+wait $rpid || true
+cat /tmp/rs.out
 t0=$(cut -d' ' -f1 /proc/uptime)
 sleep 2
 echo "XENBED-RESULT slept $(awk "BEGIN {{ print $(cut -d' ' -f1 /proc/uptime) - $t0 }}")"
@@ -417,8 +424,9 @@ def test_migration_to_file(debian_kernel, xen_accel, qemu_binary, append):
         debian_kernel, lambda url: guest.NET_SETUP + MIGRATION_SCRIPT +
         guest.download_script(url)[len(guest.NET_SETUP):] + guest.GUEST_FACTS,
         name="test-xen-migrate", nic="virtio-net-pci",
-        modules=guest.NIC_MODULES["virtio-net-pci"] + ["xen-evtchn"],
-        programs=["evtchn_scale", "xs"], migrate_at="migrate",
+        modules=guest.NIC_MODULES["virtio-net-pci"] + [
+            "xen-evtchn", "xen_privcmd unrestricted=1"],
+        programs=["evtchn_scale", "xs", "hcall"], migrate_at="migrate",
         # xen_emul_unplug=never: the guest would otherwise unplug the
         # emulated NIC through xen-platform, expecting a PV one.
         # pci=nomsi: after a migration under TCG, the NIC's MSI-X
@@ -441,6 +449,23 @@ def test_migration_to_file(debian_kernel, xen_accel, qemu_binary, append):
     assert res.result("xs:domid") == "3"
     assert res.result("nic-driver") == "virtio_net"
     assert res.result("blob-sha256") == sha
+    # vCPU 1's runstate area, registered by the guest in a page of its own:
+    # before the migration and after it, in the layout of a 64-bit guest.
+    assert res.result("hcall-rs") == "0"
+    before, after = (runstate(res, f"rs-{n}") for n in (1, 2))
+    assert after["entry"] > before["entry"], (before, after)
+
+
+def runstate(res, name):
+    """A runstate area as `hcall runstate` printed it, checked for what
+    QEMU writes under TCG: running since `entry`, all of it running time,
+    XEN_RUNSTATE_UPDATE clear.  In the 32-bit layout a 64-bit guest would
+    find the halves of the entry time swapped instead."""
+    state, entry, *times = map(int, res.result(f"runstate-{name}").split())
+    assert state == 0, (name, state)                   # RUNSTATE_running
+    assert entry < 1 << 63, (name, hex(entry))
+    assert times == [entry, 0, 0, 0], (name, entry, times)
+    return {"entry": entry}
 
 
 def test_pv_backend_blocks_migration(debian_kernel, xen_accel, qemu_binary):

@@ -17,6 +17,12 @@
  *                 a struct in this program's memory laid out from FIELDs
  *                 "q:VALUE" (64-bit) and "l:VALUE" (32-bit), in order, e.g.
  *                 EVTCHNOP_init_control: q:GFN l:OFFSET l:VCPU.
+ *   hcall runstate NAME VCPU
+ *                 registers a runstate area of its own (a locked page) for
+ *                 VCPU, then on each SIGUSR1 prints it as a 64-bit guest
+ *                 reads it: "XENBED-RESULT runstate-NAME-N STATE
+ *                 ENTRY_TIME TIME0 TIME1 TIME2 TIME3" (N counts from 1),
+ *                 until SIGTERM.
  *   hcall expand-fill NAME
  *                 under FIFO, gives EVTCHNOP_expand_array pages of its own
  *                 (locked, frame numbers from /proc/self/pagemap) until it
@@ -28,6 +34,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,6 +103,79 @@ static int bad_area_hypercall(int fd, char **argv)
     call.arg[2] = (uintptr_t)area_arg;
     ret = ioctl(fd, IOCTL_PRIVCMD_HYPERCALL, &call);
     printf("XENBED-RESULT hcall-%s %ld\n", argv[2], ret < 0 ? -(long)errno : ret);
+    return 0;
+}
+
+#define VCPUOP_register_runstate_memory_area 5
+
+/* Xen's struct vcpu_runstate_info in the 64-bit layout. */
+struct runstate_info {
+    int32_t state;
+    uint64_t state_entry_time;
+    uint64_t time[4];
+};
+
+static volatile sig_atomic_t runstate_wanted, runstate_done;
+
+static void on_signal(int sig)
+{
+    if (sig == SIGUSR1) {
+        runstate_wanted = 1;
+    } else {
+        runstate_done = 1;
+    }
+}
+
+static int runstate_area(int fd, char **argv)
+{
+    struct runstate_info *area;
+    uint64_t *handle;
+    struct privcmd_hypercall call = {
+        .op = HYPERVISOR_vcpu_op,
+        .arg = { VCPUOP_register_runstate_memory_area,
+                 strtoull(argv[3], NULL, 0) },
+    };
+    sigset_t mask, unblocked;
+    unsigned int n = 0;
+    long ret;
+
+    handle = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE | MAP_LOCKED,
+                  -1, 0);
+    if (handle == MAP_FAILED) {
+        perror("hcall: mmap");
+        return 1;
+    }
+    /* The area sits behind its handle, on the same locked page. */
+    area = (struct runstate_info *)(handle + 8);
+    *handle = (uintptr_t)area;
+    call.arg[2] = (uintptr_t)handle;
+    /* Signals wait while the flags are looked at: none is missed. */
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGUSR1);
+    sigaddset(&mask, SIGTERM);
+    sigprocmask(SIG_BLOCK, &mask, &unblocked);
+    signal(SIGUSR1, on_signal);
+    signal(SIGTERM, on_signal);
+    ret = ioctl(fd, IOCTL_PRIVCMD_HYPERCALL, &call);
+    printf("XENBED-RESULT hcall-%s %ld\n", argv[2], ret < 0 ? -(long)errno : ret);
+    fflush(stdout);
+    while (!runstate_done) {
+        if (!runstate_wanted) {
+            sigsuspend(&unblocked);
+        }
+        if (runstate_wanted) {
+            runstate_wanted = 0;
+            printf("XENBED-RESULT runstate-%s-%u %d %llu %llu %llu %llu %llu\n",
+                   argv[2], ++n, area->state,
+                   (unsigned long long)area->state_entry_time,
+                   (unsigned long long)area->time[0],
+                   (unsigned long long)area->time[1],
+                   (unsigned long long)area->time[2],
+                   (unsigned long long)area->time[3]);
+            fflush(stdout);
+        }
+    }
     return 0;
 }
 
@@ -213,13 +293,17 @@ int main(int argc, char **argv)
     if (argc >= 4 && !strcmp(argv[1], "evtchn")) {
         return evtchn_hypercall(fd, argc, argv);
     }
+    if (argc == 4 && !strcmp(argv[1], "runstate")) {
+        return runstate_area(fd, argv);
+    }
     if (argc == 3 && !strcmp(argv[1], "expand-fill")) {
         return expand_fill(fd, argv[2]);
     }
     if (count <= 0) {
         fprintf(stderr, "usage: hcall COUNT | hcall raw NAME OP [ARG...] | "
                 "hcall area NAME CMD VCPU null|straddle|badarg | "
-                "hcall evtchn NAME CMD FIELD... | hcall expand-fill NAME\n");
+                "hcall evtchn NAME CMD FIELD... | hcall runstate NAME VCPU | "
+                "hcall expand-fill NAME\n");
         return 1;
     }
     version = ioctl(fd, IOCTL_PRIVCMD_HYPERCALL, &call);
