@@ -543,11 +543,6 @@ def test_kexec_soft_reset_gives_fifo_again(debian_kernel, xen_accel,
     assert int(res.result("nproc")) == smp
 
 
-# QEMU's xenstore ring page (XEN_SPECIAL_PFN(XENSTORE)) and the offsets of
-# req_cons and req_prod in struct xenstore_domain_interface.
-XENSTORE_RING = 0xfeff9000
-XS_REQ_CONS, XS_REQ_PROD = 2048, 2052
-
 # A request header (XS_READ, req_id 0x1234, 20 bytes of payload to come)
 # put in the ring without its payload or a notification: what xenbus
 # leaves when kexec stops its vCPU between writing the header and the
@@ -556,16 +551,10 @@ XS_REQ_CONS, XS_REQ_PROD = 2048, 2052
 PARTIAL_XS_REQUEST = f"""
 echo vif-0 > /sys/bus/xen/drivers/vif/unbind
 sleep 1
-ring={XENSTORE_RING}
-prod=$(devmem $((ring + {XS_REQ_PROD})) 32)
-i=0
-for b in 2 0 0 0 0x34 0x12 0 0 0 0 0 0 20 0 0 0; do
-    devmem $((ring + ((prod + i) & 1023))) 8 $b
-    i=$((i + 1))
-done
-devmem $((ring + {XS_REQ_PROD})) 32 $((prod + 16))
-cons=$(devmem $((ring + {XS_REQ_CONS})) 32)
-prod=$(devmem $((ring + {XS_REQ_PROD})) 32)
+ring={guest.XENSTORE_RING}
+""" + guest.xenstore_ring_put("2 0 0 0 0x34 0x12 0 0 0 0 0 0 20 0 0 0") + f"""
+cons=$(devmem $((ring + {guest.XS_REQ_CONS})) 32)
+prod=$(devmem $((ring + {guest.XS_REQ_PROD})) 32)
 echo "XENBED-RESULT xs-stale-bytes $((prod - cons))"
 """
 

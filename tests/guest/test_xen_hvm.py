@@ -198,11 +198,6 @@ def test_xenstore_readers_in_parallel(debian_kernel, xen_accel, qemu_binary):
     assert_download(res, sha)
 
 
-# QEMU's xenstore ring page and the offsets of req_cons and req_prod in
-# struct xenstore_domain_interface (as in test_evtchn_fifo.py).
-XENSTORE_RING = 0xfeff9000
-XS_REQ_CONS, XS_REQ_PROD = 2048, 2052
-
 # Garbage in the xenstore request ring, then EVTCHNOP_send on its port
 # (1): Linux's xenbus would not notify behind a req_prod it did not write.
 # netfront is unbound first: its shutdown at power-off would wait for
@@ -210,19 +205,12 @@ XS_REQ_CONS, XS_REQ_PROD = 2048, 2052
 XS_RING_GARBAGE = {
     # A header (XS_READ) whose payload length is 64 KiB, over the 4 KiB
     # that xenstore takes.
-    "len": ("Illegal XenStore request", f"""
-prod=$(devmem $((ring + {XS_REQ_PROD})) 32)
-i=0
-for b in 2 0 0 0 0 0 0 0 0 0 0 0 0 0 1 0; do
-    devmem $((ring + ((prod + i) & 1023))) 8 $b
-    i=$((i + 1))
-done
-devmem $((ring + {XS_REQ_PROD})) 32 $((prod + 16))
-"""),
+    "len": ("Illegal XenStore request",
+            guest.xenstore_ring_put("2 0 0 0 0 0 0 0 0 0 0 0 0 0 1 0")),
     # req_prod 2^31 ahead of req_cons.
     "prod": ("XenStore ring handling error", f"""
-cons=$(devmem $((ring + {XS_REQ_CONS})) 32)
-devmem $((ring + {XS_REQ_PROD})) 32 $(((cons + 0x80000000) & 0xffffffff))
+cons=$(devmem $((ring + {guest.XS_REQ_CONS})) 32)
+devmem $((ring + {guest.XS_REQ_PROD})) 32 $(((cons + 0x80000000) & 0xffffffff))
 """),
 }
 
@@ -236,7 +224,7 @@ def test_hostile_xenstore_ring(debian_kernel, xen_accel, qemu_binary,
     error, poke = XS_RING_GARBAGE[garbage]
     res, sha = boot_xen(debian_kernel, xen_accel, f"""
 echo vif-0 > /sys/bus/xen/drivers/vif/unbind
-ring={XENSTORE_RING}
+ring={guest.XENSTORE_RING}
 """ + poke + """
 hcall evtchn notify 4 l:1
 sleep 1

@@ -30,9 +30,8 @@ def firmware(tmp_path):
 def translated_ops(qemu_binary, tmp_path, smp, accel="tcg"):
     """TCG ops of the guest's first block, as -d op logs them."""
     log = tmp_path / "ops.log"
-    firmware_dirs = [arg for d in qemu.FIRMWARE_DIRS for arg in ("-L", str(d))]
     vm = QEMUMachine(str(qemu_binary), base_temp_dir=str(tmp_path),
-                     args=firmware_dirs + [
+                     args=qemu.firmware_args() + [
                            "-M", "pc", "-accel", accel, "-smp", str(smp),
                            "-nodefaults", "-display", "none",
                            "-bios", str(firmware(tmp_path)),

@@ -8,9 +8,9 @@ from qemu.machine import QEMUMachine
 
 from xenbed import qemu
 
-FIRMWARE = [arg for d in qemu.FIRMWARE_DIRS for arg in ("-L", str(d))]
-XEN = FIRMWARE + ["-M", "pc", "-accel", "tcg,xen-version=0x4000a", "-nodefaults",
-       "-display", "none", "-netdev", "user,id=n0,restrict=on"]
+XEN = qemu.firmware_args() + [
+    "-M", "pc", "-accel", "tcg,xen-version=0x4000a", "-nodefaults",
+    "-display", "none", "-netdev", "user,id=n0,restrict=on"]
 
 
 def test_properties_and_empty_queue_stats(qemu_binary, tmp_path):

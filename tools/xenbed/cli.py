@@ -59,9 +59,7 @@ def cmd_qemu(args):
     binary = qemu.BINARY
     if not binary.exists():
         raise XenbedError("QEMU is not built yet: run xenbed build")
-    argv = [str(binary)]
-    for d in qemu.FIRMWARE_DIRS:
-        argv += ["-L", d]
+    argv = [str(binary)] + qemu.firmware_args()
     extra = args.qemu_args
     if extra[:1] == ["--"]:
         extra = extra[1:]

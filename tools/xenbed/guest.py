@@ -289,9 +289,7 @@ def boot_with_blob(kern, script, *, name, nic="virtio-net-pci",
 
 def qemu_argv(kernel_image, initrd, append="", smp=2, memory="512M",
               accel="tcg", machine="pc", devices=(), extra=()):
-    argv = [str(qemu.BINARY)]
-    for d in qemu.FIRMWARE_DIRS:
-        argv += ["-L", d]
+    argv = [str(qemu.BINARY)] + qemu.firmware_args()
     argv += ["-M", machine, "-accel", accel, "-smp", str(smp), "-m", memory,
              "-nodefaults", "-no-user-config", "-display", "none",
              "-vga", "none", "-serial", "stdio", "-no-reboot",
@@ -542,6 +540,28 @@ ip addr add 10.9.0.1/24 dev $a
 ip link set $a up
 nsenter -t $ns -n sh -c "ip link set lo up; ip addr add 10.9.0.2/24 dev $b; \\
     ip link set $b up"
+"""
+
+
+# QEMU's xenstore ring page (XEN_SPECIAL_PFN(XENSTORE)) and the offsets of
+# req_cons and req_prod in struct xenstore_domain_interface.
+XENSTORE_RING = 0xfeff9000
+XS_REQ_CONS, XS_REQ_PROD = 2048, 2052
+
+
+def xenstore_ring_put(data):
+    """Guest shell that writes the bytes `data` (a space-separated list)
+    into the 1 KiB xenstore request ring at req_prod with devmem, and moves
+    req_prod past them without notifying; $ring must hold XENSTORE_RING."""
+    count = len(data.split())
+    return f"""
+prod=$(devmem $((ring + {XS_REQ_PROD})) 32)
+i=0
+for b in {data}; do
+    devmem $((ring + ((prod + i) & 1023))) 8 $b
+    i=$((i + 1))
+done
+devmem $((ring + {XS_REQ_PROD})) 32 $((prod + {count}))
 """
 
 

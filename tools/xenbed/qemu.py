@@ -24,6 +24,11 @@ PATCHES = REPO / "qemu-patches"
 BINARY = OBJ / "qemu-system-x86_64"
 FIRMWARE_DIRS = ["/usr/share/seabios", "/usr/share/qemu"]
 
+
+def firmware_args():
+    """-L options for Debian's firmware packages (SeaBIOS, option ROMs)."""
+    return [arg for d in FIRMWARE_DIRS for arg in ("-L", d)]
+
 CONFIGURE_ARGS = [
     "--target-list=x86_64-softmmu",
     "--without-default-features",
