@@ -73,8 +73,8 @@ def parser():
                     "in QEMU's Xen emulation, under KVM or TCG.")
     sub = p.add_subparsers(dest="command", required=True)
 
-    s = sub.add_parser("setup", help="install build and test dependencies "
-                       "(Debian 12, as root)")
+    s = sub.add_parser("setup", help="fetch the pinned inputs and install "
+                       "build and test dependencies (Debian 12, as root)")
     s.add_argument("--check", action="store_true",
                    help="only report what is missing")
     s.set_defaults(func=cmd_setup)

@@ -95,7 +95,8 @@ def describe_requirements():
 
 
 def setup(check_only=False):
-    """Install missing dependencies; silent when nothing is missing."""
+    """Fetch missing pinned inputs and install missing dependencies;
+    silent when nothing is missing."""
     release = os_release()
     is_debian = release.get("ID") == "debian" and shutil.which("apt-get")
     if not is_debian:
@@ -108,6 +109,8 @@ def setup(check_only=False):
         return
     if release.get("VERSION_ID") != "12":
         log(f"warning: tested on Debian 12, this is {release.get('PRETTY_NAME')}")
+    if not check_only:
+        inputs.provide_all()
     packages = missing_packages()
     debs = missing_python_debs()
     if not packages and not debs:

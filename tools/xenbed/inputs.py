@@ -2,11 +2,13 @@
 
 Every pinned file is listed with its sha256 in inputs.sha256.  A file is
 found in $XENBED_DIST, then in the download cache
-(${XDG_CACHE_HOME:-~/.cache}/xenbed/dist).  Nothing is downloaded.
+(${XDG_CACHE_HOME:-~/.cache}/xenbed/dist); one found in neither is fetched
+from the Debian archive into the cache (fetch.py) unless $XENBED_FETCH=no.
 """
 
 import json
 import os
+from collections import namedtuple
 from pathlib import Path
 
 from .common import BUILD, XenbedError, sha256_file
@@ -24,21 +26,37 @@ DEFAULT_KERNEL = "6.12"
 MESON_DEB = "meson_1.7.0-1~bpo12+1_all.deb"
 PYCOTAP_DEB = "python3-pycotap_1.3.1-2~bpo12+1_all.deb"
 
-WHERE_FROM = {
+# Each pinned file as the Debian archive carries it.  kind "deb" is a
+# binary package (apt-get download); "source" is the orig tarball of a
+# source package (apt-get source --download-only).
+ArchiveItem = namedtuple("ArchiveItem", "kind package version suite")
+ARCHIVE = {
     QEMU_DEBIAN_TARBALL:
-        "the Debian source package 'qemu' 1:10.0.13+ds "
-        "(apt-get source --download-only qemu=1:10.0.13+ds-*), or set "
-        f"XENBED_QEMU_TARBALL to the QEMU release tarball "
-        f"{QEMU_UPSTREAM_TARBALL}",
+        ArchiveItem("source", "qemu", "1:10.0.13+ds-0+deb13u1", "trixie"),
     KERNEL_DEBS["6.1"]:
-        "Debian 12: apt-get download linux-image-6.1.0-56-cloud-amd64",
+        ArchiveItem("deb", "linux-image-6.1.0-56-cloud-amd64", "6.1.192-2",
+                    "bookworm-security"),
     KERNEL_DEBS["6.12"]:
-        "Debian 12 backports: apt-get download "
-        "linux-image-6.12.95+deb12-cloud-amd64",
-    MESON_DEB: "Debian 12 backports: apt-get download meson/bookworm-backports",
-    PYCOTAP_DEB:
-        "Debian 12 backports: apt-get download python3-pycotap/bookworm-backports",
+        ArchiveItem("deb", "linux-image-6.12.95+deb12-cloud-amd64",
+                    "6.12.95-1~bpo12+1", "bookworm-backports"),
+    MESON_DEB: ArchiveItem("deb", "meson", "1.7.0-1~bpo12+1",
+                           "bookworm-backports"),
+    PYCOTAP_DEB: ArchiveItem("deb", "python3-pycotap", "1.3.1-2~bpo12+1",
+                             "bookworm-backports"),
 }
+
+
+def where_from(name):
+    item = ARCHIVE.get(name)
+    if item is None:
+        return "its source"
+    if item.kind == "source":
+        return (f"Debian {item.suite}'s source package {item.package} "
+                f"{item.version} (apt-get source --download-only "
+                f"{item.package}={item.version}), or set XENBED_QEMU_TARBALL "
+                f"to the QEMU release tarball {QEMU_UPSTREAM_TARBALL}")
+    return (f"Debian {item.suite}: apt-get download "
+            f"{item.package}={item.version}")
 
 
 def pins():
@@ -50,12 +68,17 @@ def pins():
     return table
 
 
+def cache_dir():
+    """xenbed's download cache: fetched inputs and apt's state for them."""
+    return Path(os.environ.get("XDG_CACHE_HOME",
+                               Path.home() / ".cache")) / "xenbed"
+
+
 def search_dirs():
     dirs = []
     if os.environ.get("XENBED_DIST"):
         dirs.append(Path(os.environ["XENBED_DIST"]))
-    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-    dirs.append(cache / "xenbed" / "dist")
+    dirs.append(cache_dir() / "dist")
     return dirs
 
 
@@ -78,21 +101,50 @@ def verified(path, expected):
         raise XenbedError(
             f"{path}: sha256 mismatch (corrupt or wrong file)\n"
             f"  expected {expected}\n  actual   {actual}\n"
-            f"  replace it with the original from {WHERE_FROM.get(path.name, 'its source')}")
+            f"  replace it with the original from {where_from(path.name)}")
     return path
 
 
-def find(name, required=True):
-    """Return the checked path of pinned input `name`, or None."""
+def locate(name):
+    """The checked path of `name` in the search folders, or None."""
     expected = pins()[name]
     for d in search_dirs():
         candidate = d / name
         if candidate.is_file():
             return verified(candidate, expected)
-    if not required:
-        return None
+    return None
+
+
+def find(name, required=True):
+    """Return the checked path of pinned input `name`, fetching it when it
+    is in no search folder; None when not required and not found."""
+    path = locate(name)
+    if path is not None or not required:
+        return path
+    from . import fetch
+    if fetch.enabled():
+        return fetch.fetch([name])[name]
     looked = ", ".join(str(d) for d in search_dirs())
     raise XenbedError(
         f"missing input {name}\n  looked in: {looked} "
-        f"(set XENBED_DIST to the folder that has it)\n"
-        f"  get it from {WHERE_FROM.get(name, 'its source')}")
+        f"(set XENBED_DIST to the folder that has it, or unset "
+        f"XENBED_FETCH to let xenbed fetch it)\n"
+        f"  get it from {where_from(name)}")
+
+
+def needed():
+    """Every pinned input that run, test and bench use."""
+    names = list(pins())
+    if os.environ.get("XENBED_QEMU_TARBALL"):
+        names.remove(QEMU_DEBIAN_TARBALL)
+    return names
+
+
+def provide_all(names=None):
+    """Fetch, in one apt session, whichever of `names` (default: needed())
+    is in no search folder."""
+    from . import fetch
+    missing = [n for n in (needed() if names is None else names)
+               if locate(n) is None]
+    if missing and fetch.enabled():
+        fetch.fetch(missing)
