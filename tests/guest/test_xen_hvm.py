@@ -66,7 +66,7 @@ def test_uniprocessor_netfront_long_download(debian_kernel, xen_accel,
                                              qemu_binary):
     """64 MiB through netfront on one vCPU: thousands of TX pushes, each
     of which netfront notifies or not by the req_event it reads after a
-    "lock; addl" barrier.  Before qemu-patches/0041 that barrier was no
+    "lock; addl" barrier.  Before qemu-patches/0046 that barrier was no
     barrier under TCG with one vCPU, and about one 8 MiB download in 15
     stalled for good with TX requests posted and no event sent."""
     size = 64 << 20

@@ -1,5 +1,5 @@
 """A guest's locked instructions are atomic under TCG with any vCPU count
-(qemu-patches 0041).
+(qemu-patches 0046).
 
 Device models in QEMU's threads share guest memory with the vCPU: shared
 rings, event channel words.  A locked instruction that TCG translates into
@@ -67,7 +67,7 @@ def test_lock_add_is_an_atomic_helper_call(qemu_binary, tmp_path, smp):
 
 def test_check_tells_a_plain_load_and_store_apart(qemu_binary, tmp_path):
     """The round-robin TCG (thread=single, one thread for all vCPUs) still
-    translates without CF_PARALLEL: what the test above would see if 0041
+    translates without CF_PARALLEL: what the test above would see if 0046
     were missing."""
     ops = translated_ops(qemu_binary, tmp_path, 1, "tcg,thread=single")
     assert "call atomic_" not in ops, ops
