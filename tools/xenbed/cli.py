@@ -5,7 +5,7 @@ import os
 import sys
 
 from . import deps, qemu
-from .common import XenbedError, die
+from .common import XenbedError, die, log
 
 
 def cmd_setup(args):
@@ -50,6 +50,12 @@ def cmd_patches(args):
     from . import patchq
     if args.action == "edit":
         patchq.edit()
+    elif args.action == "check":
+        failures = patchq.check()
+        if failures:
+            raise XenbedError(f"{len(failures)} patches do not build on "
+                              "their own:\n" + "\n".join(failures))
+        log("every patch of qemu-patches/ builds on its own")
     else:
         patchq.export(args.output)
     return 0
@@ -103,8 +109,9 @@ def parser():
     s.set_defaults(func=cmd_bench)
 
     s = sub.add_parser("patches", help="edit the QEMU patch queue as a git "
-                       "tree, and export it back")
-    s.add_argument("action", choices=["edit", "export"])
+                       "tree, and export it back; check that each patch "
+                       "builds on its own")
+    s.add_argument("action", choices=["edit", "export", "check"])
     s.add_argument("--output", help="export to this folder instead of "
                    "qemu-patches/")
     s.set_defaults(func=cmd_patches)

@@ -4,8 +4,12 @@ edit   makes build/qemu/git: the pristine tarball as one commit (tagged
        xenbed-base) and each patch of qemu-patches/series as one commit.
 export writes the commits after xenbed-base back to qemu-patches/ as
        `git format-patch` files and rewrites the series.
+check  compiles, at each patch of the series in turn, the QEMU C files
+       that patch touches (build/qemu/check): every patch builds on its
+       own, warnings count as failures.
 """
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -34,26 +38,35 @@ def commits_after_base():
     return out.split()
 
 
+def make_tree(tree, patches):
+    """A git tree at `tree`: the pristine tarball tagged BASE_TAG, then one
+    commit per patch."""
+    def tree_git(*args):
+        run(["git", "-C", str(tree), *IDENTITY, *args], quiet=True)
+
+    qemu.extract(qemu.tarball(), tree)
+    tree_git("init", "-q")
+    # The xenbed/ link is made by the build, never committed.
+    (tree / ".git" / "info" / "exclude").write_text("/xenbed\n/build/\n")
+    tree_git("add", "-A", "-f")
+    tree_git("commit", "-q", "-m", f"QEMU {qemu.inputs.QEMU_VERSION} (base)")
+    tree_git("tag", BASE_TAG)
+    for p in patches:
+        proc = subprocess.run(["git", "-C", str(tree), *IDENTITY, "am", "-q",
+                               "--keep-cr", str(p)], stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+        if proc.returncode != 0:
+            raise XenbedError(f"patch {p.name} does not apply "
+                              f"(git am stopped in {tree}):\n{proc.stdout}")
+
+
 def edit():
     if (TREE / ".git").exists():
         raise XenbedError(
             f"{TREE} exists already: export it (xenbed patches export) or "
             "remove it first; it may hold work that is not exported")
     patches = qemu.series()
-    qemu.extract(qemu.tarball(), TREE)
-    git("init", "-q")
-    # The xenbed/ link is made by the build, never committed.
-    (TREE / ".git" / "info" / "exclude").write_text("/xenbed\n/build/\n")
-    git("add", "-A", "-f")
-    git("commit", "-q", "-m", f"QEMU {qemu.inputs.QEMU_VERSION} (base)")
-    git("tag", BASE_TAG)
-    for p in patches:
-        proc = subprocess.run(["git", "-C", str(TREE), *IDENTITY, "am", "-q",
-                               "--keep-cr", str(p)], stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True)
-        if proc.returncode != 0:
-            raise XenbedError(f"patch {p.name} does not apply "
-                              f"(git am stopped in {TREE}):\n{proc.stdout}")
+    make_tree(TREE, patches)
     log(f"{TREE}: {len(patches)} patches on tag {BASE_TAG}.  Edit, commit "
         "(one topic per commit, git commit -s), rebase -i as needed, then: "
         "xenbed patches export")
@@ -85,3 +98,75 @@ def export(out_dir=None):
     shutil.rmtree(staging)
     log(f"exported {len(names)} patches to {out_dir}; xenbed build applies "
         "them")
+
+
+CHECK_TREE = BUILD / "qemu" / "check"
+
+
+def object_targets(obj_dir):
+    """{mangled source name: [ninja object targets]} of a QEMU build."""
+    out = subprocess.run(["ninja", "-C", str(obj_dir), "-t", "targets", "all"],
+                         stdout=subprocess.PIPE, text=True, check=True).stdout
+    targets = {}
+    for line in out.splitlines():
+        target = line.split(":", 1)[0]
+        if target.endswith(".c.o") and ".p/" in target:
+            targets.setdefault(target.rsplit(".p/", 1)[1][:-2], []).append(target)
+    return targets
+
+
+def check(patches=None, tree=CHECK_TREE):
+    """Compile, at each patch, the C files it touches; return the failures.
+
+    xenbed's own hw/ files (the xenbed/ link) follow the checkout, not the
+    series, so they are compiled with the whole series only (xenbed build).
+    """
+    patches = patches or qemu.series()
+    if tree.exists():
+        shutil.rmtree(tree)
+    make_tree(tree, patches)
+    (tree / "xenbed").symlink_to(REPO)
+    tree_git = ["git", "-C", str(tree), *IDENTITY]
+    commits = subprocess.run(tree_git + ["rev-list", "--reverse",
+                                         f"{BASE_TAG}..HEAD"],
+                             stdout=subprocess.PIPE, text=True,
+                             check=True).stdout.split()
+    obj = tree / "build"
+    obj.mkdir()
+    # The +ds tarball configures only from the first patch on (0001).
+    run(["git", "-C", str(tree), "checkout", "-q", commits[0]], quiet=True)
+    run([tree / "configure", *qemu.CONFIGURE_ARGS,
+         f"--cc=ccache {os.environ.get('CC', 'cc')}"], cwd=obj, quiet=True)
+    failures = []
+    for patch, commit in zip(patches, commits):
+        run(tree_git + ["checkout", "-q", commit], quiet=True)
+        touched = subprocess.run(
+            tree_git + ["diff-tree", "--no-commit-id", "--name-only", "-r",
+                        commit], stdout=subprocess.PIPE, text=True,
+            check=True).stdout.split()
+        # Regenerate build.ninja first when the patch changed the build.
+        proc = subprocess.run(["ninja", "-C", str(obj), "build.ninja"],
+                              stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+        objects, sources = [], []
+        if proc.returncode == 0:
+            targets = object_targets(obj)
+            for path in touched:
+                if path.endswith(".c") and (tree / path).exists():
+                    found = targets.get(path.replace("/", "_"), [])
+                    objects += found
+                    sources += [path] if found else []
+            if objects:
+                proc = subprocess.run(["ninja", "-C", str(obj), "-k", "0",
+                                       *objects], stdout=subprocess.PIPE,
+                                      stderr=subprocess.STDOUT, text=True)
+        warnings = [line for line in proc.stdout.splitlines()
+                    if "warning:" in line or "error:" in line]
+        if proc.returncode != 0 or warnings:
+            detail = "\n".join((warnings or proc.stdout.splitlines())[-20:])
+            failures.append(f"{patch.name}:\n{detail}")
+            log(f"FAIL {patch.name}")
+        else:
+            log(f"ok   {patch.name}: " +
+                (", ".join(sources) if sources else "no C file compiled"))
+    return failures
