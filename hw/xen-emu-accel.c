@@ -22,6 +22,8 @@
 #include "hw/i386/pc.h"
 #include "hw/xen/xen.h"
 #include "system/kvm_xen.h"
+#include "system/qtest.h"
+#include "xen-qtest.h"
 
 /* Same defaults as the KVM accelerator (kvm_accel_instance_init()) */
 #define XEN_EMU_DEFAULT_GNTTAB_MAX_FRAMES   64
@@ -215,7 +217,8 @@ uint32_t xen_emu_get_evtchn_max_port(void)
 
 /*
  * Counterpart of kvm_xen_init() for accelerators that handle the whole
- * Xen emulation in QEMU: nothing to tell a kernel, only machine setup.
+ * Xen emulation in QEMU (TCG, qtest): nothing to tell a kernel, only
+ * machine setup.
  */
 int xen_emu_tcg_init(MachineState *ms)
 {
@@ -233,6 +236,10 @@ int xen_emu_tcg_init(MachineState *ms)
      */
     e820_add_entry(XEN_SPECIAL_AREA_ADDR, XEN_SPECIAL_AREA_SIZE,
                    E820_RESERVED);
+
+    if (qtest_enabled()) {
+        xen_qtest_init();
+    }
 
     return 0;
 }

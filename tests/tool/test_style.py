@@ -19,7 +19,8 @@ def checkpatch(*args):
 
 
 @pytest.mark.parametrize("path", sorted(
-    str(p.relative_to(REPO)) for p in (REPO / "hw").glob("*.[ch]")))
+    str(p.relative_to(REPO)) for d in ("hw", "tests/qtest")
+    for p in (REPO / d).glob("*.[ch]")))
 def test_hw_source_style(qemu_binary, path):
     proc = checkpatch("--no-tree", "-f", path)
     assert proc.returncode == 0, proc.stdout

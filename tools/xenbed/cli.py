@@ -98,7 +98,8 @@ def parser():
 
     s = sub.add_parser("test", help="run every test suite; ends with "
                        "'N passed, N failed'")
-    s.add_argument("--suite", choices=["all", "unit", "tool", "guest"], default="all")
+    s.add_argument("--suite", choices=["all", "unit", "qtest", "tool", "guest"],
+                   default="all")
     s.add_argument("-k", dest="keyword", help="pytest -k expression for "
                    "the guest suite")
     s.set_defaults(func=cmd_test)

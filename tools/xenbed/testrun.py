@@ -27,12 +27,12 @@ class Tally:
         return text + (f", {self.skipped} skipped" if self.skipped else "")
 
 
-def unit_suite(tree, label):
-    """meson test; counts the TAP subtests of every unit-test binary."""
+def unit_suite(tree, label, suite="unit", meson="meson"):
+    """meson test; counts the TAP subtests of every test binary of suite."""
     tally = Tally()
     env = dict(os.environ, UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1")
-    proc = subprocess.run(["meson", "test", "-C", str(tree),
-                           "--print-errorlogs", "--suite", "unit"], env=env)
+    proc = subprocess.run([str(meson), "test", "-C", str(tree),
+                           "--print-errorlogs", "--suite", suite], env=env)
     log_file = tree / "meson-logs" / "testlog.json"
     for line in log_file.read_text().splitlines():
         entry = json.loads(line)
@@ -111,6 +111,10 @@ def main(args):
         total.add(unit_suite(libs.LIBS, "unit"))
         total.add(unit_suite(libs.LIBS_SANITIZED, "unit (ASan+UBSan)"))
         total.add(fuzz_suite(libs.LIBS_FUZZ))
+    if args.suite in ("all", "qtest") and not args.keyword:
+        # The Xen emulation driven by libqtest, in QEMU's build tree
+        total.add(unit_suite(qemu.OBJ, "qtest", suite="xenbed-qtest",
+                             meson=qemu.meson_in_venv()))
     for name in PYTEST_DIRS:
         if args.suite in ("all", name):
             total.add(pytest_suite(name, args.keyword))

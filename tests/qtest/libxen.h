@@ -1,0 +1,97 @@
+/*
+ * libxen: drive QEMU's Xen HVM emulation from a qtest
+ *
+ * "-accel qtest,xen-version=V" brings the emulation up without a guest;
+ * hypercalls are made with the qtest command xen_hypercall, and what the
+ * emulation writes (shared_info, vcpu_info, FIFO words and control
+ * blocks) is read back from guest memory.  The vCPUs stay in their reset
+ * state (paging off), so hypercall pointers are guest-physical.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef XENBED_LIBXEN_H
+#define XENBED_LIBXEN_H
+
+#include "tests/qtest/libqtest.h"
+#include "hw/xen/interface/xen.h"
+#include "hw/xen/interface/event_channel.h"
+
+/* Guest-physical layout the helpers use (guest RAM is XEN_QTEST_RAM) */
+#define XEN_QTEST_RAM           "256M"
+#define XEN_QTEST_SHINFO_GPA    0x08000000ULL   /* the shared_info overlay */
+#define XEN_QTEST_ARGS_GPA      0x00100000ULL   /* hypercall arguments */
+#define XEN_QTEST_FREE_GPA      0x00200000ULL   /* xen_qtest_page() hands out */
+#define XEN_QTEST_PAGE_SIZE     4096
+
+/* Hypercall numbers and HVM params the tests use */
+#define XEN_HC_MEMORY_OP        12
+#define XEN_HC_XEN_VERSION      17
+#define XEN_HC_EVENT_CHANNEL_OP 32
+#define XEN_HC_HVM_OP           34
+
+#define XEN_ENOENT      2
+#define XEN_EINVAL      22
+#define XEN_EFAULT      14
+#define XEN_ENOSPC      28
+#define XEN_ENOSYS      38
+
+typedef struct XenQTest {
+    QTestState *qts;
+    int nr_vcpus;
+    uint64_t next_free_gpa;
+} XenQTest;
+
+/*
+ * Start QEMU as a Xen HVM machine with @nr_vcpus and @accel_opts added
+ * to -accel qtest (e.g. "xen-version=0x4000a,xen-evtchn-fifo=off"), map
+ * shared_info and set a vector callback, as a Linux guest does first.
+ */
+XenQTest *xen_qtest_start(int nr_vcpus, const char *accel_opts);
+void xen_qtest_end(XenQTest *x);
+
+/* A page of guest RAM of the test's own, zeroed */
+uint64_t xen_qtest_page(XenQTest *x);
+
+/* Hypercall @nr as @vcpu; negative Xen errno values come back as such */
+int64_t xen_hypercall(XenQTest *x, int vcpu, uint64_t nr, uint64_t a1,
+                      uint64_t a2, uint64_t a3);
+
+/*
+ * EVTCHNOP @cmd with @arg copied in (and back out, for the results the
+ * ops write) through the argument area.
+ */
+int64_t xen_evtchn_op(XenQTest *x, int vcpu, int cmd, void *arg,
+                      size_t len);
+
+/* Event channel operations; each returns the port or a -errno */
+int64_t xen_evtchn_bind_ipi(XenQTest *x, int vcpu);
+int64_t xen_evtchn_alloc_unbound(XenQTest *x);
+int64_t xen_evtchn_bind_loopback(XenQTest *x, uint32_t remote_port);
+int64_t xen_evtchn_send(XenQTest *x, uint32_t port);
+int64_t xen_evtchn_close(XenQTest *x, uint32_t port);
+int64_t xen_evtchn_unmask(XenQTest *x, uint32_t port);
+int64_t xen_evtchn_reset(XenQTest *x);
+
+/* The 2-level ABI's bits in shared_info and a vCPU's vcpu_info */
+bool xen_2l_pending(XenQTest *x, uint32_t port);
+bool xen_2l_masked(XenQTest *x, uint32_t port);
+void xen_2l_set_mask(XenQTest *x, uint32_t port, bool masked);
+uint64_t xen_2l_pending_sel(XenQTest *x, int vcpu);
+uint8_t xen_upcall_pending(XenQTest *x, int vcpu);
+void xen_clear_upcall(XenQTest *x, int vcpu);
+
+/*
+ * The FIFO ABI: init_control for @vcpu with a control block at
+ * @control_gpa + @offset; expand_array with the page at @array_gpa.
+ */
+int64_t xen_fifo_init_control(XenQTest *x, int vcpu, uint64_t control_gpa,
+                              uint32_t offset);
+int64_t xen_fifo_expand_array(XenQTest *x, uint64_t array_gpa);
+int64_t xen_fifo_set_priority(XenQTest *x, uint32_t port, uint32_t prio);
+/* Event word of @port, in the array page that holds ports 0..1023 */
+uint32_t xen_fifo_word(XenQTest *x, uint64_t array_gpa, uint32_t port);
+uint32_t xen_fifo_ready(XenQTest *x, uint64_t control_gpa);
+uint32_t xen_fifo_head(XenQTest *x, uint64_t control_gpa, int prio);
+
+#endif
