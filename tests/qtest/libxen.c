@@ -9,6 +9,7 @@
 #include "hw/xen/interface/memory.h"
 #include "hw/xen/interface/hvm/hvm_op.h"
 #include "hw/xen/interface/hvm/params.h"
+#include "hw/xen/interface/io/xs_wire.h"
 
 #define XEN_CALLBACK_VECTOR     0xf3
 #define XEN_CALLBACK_TYPE_VECTOR (2ULL << 56)
@@ -51,7 +52,15 @@ XenQTest *xen_qtest_start(int nr_vcpus, const char *accel_opts)
 void xen_qtest_end(XenQTest *x)
 {
     qtest_quit(x->qts);
+    g_queue_clear_full(&x->xs_events, g_free);
     g_free(x);
+}
+
+void xen_qtest_run(XenQTest *x, int steps)
+{
+    for (int i = 0; i < steps; i++) {
+        qtest_clock_step(x->qts, 1000000);
+    }
 }
 
 uint64_t xen_qtest_page(XenQTest *x)
@@ -245,4 +254,197 @@ uint32_t xen_fifo_head(XenQTest *x, uint64_t control_gpa, int prio)
     return qtest_readl(x->qts, control_gpa +
                        offsetof(struct evtchn_fifo_control_block, head) +
                        prio * sizeof(event_word_t));
+}
+
+#define XS_RING_OFFSET(f) offsetof(struct xenstore_domain_interface, f)
+#define XS_WAIT_STEPS   1000
+
+static uint64_t xen_hvm_get_param(XenQTest *x, uint32_t index)
+{
+    struct xen_hvm_param param = { .domid = DOMID_SELF, .index = index };
+
+    qtest_memwrite(x->qts, XEN_QTEST_ARGS_GPA, &param, sizeof(param));
+    g_assert_cmpint(xen_hypercall(x, 0, XEN_HC_HVM_OP, HVMOP_get_param,
+                                  XEN_QTEST_ARGS_GPA, 0), ==, 0);
+    qtest_memread(x->qts, XEN_QTEST_ARGS_GPA, &param, sizeof(param));
+    return param.value;
+}
+
+static void xs_connect(XenQTest *x)
+{
+    if (x->xs_ring_gpa) {
+        return;
+    }
+    x->xs_ring_gpa = xen_hvm_get_param(x, HVM_PARAM_STORE_PFN) *
+        XEN_QTEST_PAGE_SIZE;
+    x->xs_port = xen_hvm_get_param(x, HVM_PARAM_STORE_EVTCHN);
+    g_assert_cmpuint(x->xs_port, >, 0);
+}
+
+static void xs_ring_write(XenQTest *x, const void *data, size_t len)
+{
+    uint64_t ring = x->xs_ring_gpa;
+    uint32_t prod = qtest_readl(x->qts, ring + XS_RING_OFFSET(req_prod));
+    const uint8_t *p = data;
+
+    for (size_t i = 0; i < len; i++, prod++) {
+        qtest_writeb(x->qts, ring + XS_RING_OFFSET(req) +
+                     MASK_XENSTORE_IDX(prod), p[i]);
+    }
+    qtest_writel(x->qts, ring + XS_RING_OFFSET(req_prod), prod);
+}
+
+/* Read len bytes of the reply ring, waiting for them */
+static void xs_ring_read(XenQTest *x, void *data, size_t len)
+{
+    uint64_t ring = x->xs_ring_gpa;
+    uint32_t cons = qtest_readl(x->qts, ring + XS_RING_OFFSET(rsp_cons));
+    uint8_t *p = data;
+    int steps = 0;
+
+    while (qtest_readl(x->qts, ring + XS_RING_OFFSET(rsp_prod)) - cons <
+           len) {
+        g_assert_cmpint(++steps, <, XS_WAIT_STEPS);
+        xen_qtest_run(x, 1);
+    }
+    for (size_t i = 0; i < len; i++, cons++) {
+        p[i] = qtest_readb(x->qts, ring + XS_RING_OFFSET(rsp) +
+                           MASK_XENSTORE_IDX(cons));
+    }
+    qtest_writel(x->qts, ring + XS_RING_OFFSET(rsp_cons), cons);
+    xen_evtchn_send(x, x->xs_port);
+}
+
+char *xen_xs_request(XenQTest *x, uint32_t type, uint32_t tx_id,
+                     const void *payload, size_t len, uint32_t *reply_type,
+                     size_t *reply_len)
+{
+    struct xsd_sockmsg msg = {
+        .type = type, .req_id = ++x->xs_req_id, .tx_id = tx_id, .len = len,
+    };
+
+    xs_connect(x);
+    xs_ring_write(x, &msg, sizeof(msg));
+    xs_ring_write(x, payload, len);
+    g_assert_cmpint(xen_evtchn_send(x, x->xs_port), ==, 0);
+
+    for (;;) {
+        struct xsd_sockmsg rsp;
+        char *body;
+
+        xs_ring_read(x, &rsp, sizeof(rsp));
+        g_assert_cmpuint(rsp.len, <=, XENSTORE_PAYLOAD_MAX);
+        body = g_malloc0(rsp.len + 1);
+        xs_ring_read(x, body, rsp.len);
+        if (rsp.type == XS_WATCH_EVENT) {
+            /* "path\0token\0", kept for xen_xs_watch_event() */
+            g_queue_push_tail(&x->xs_events, body);
+            continue;
+        }
+        g_assert_cmpuint(rsp.req_id, ==, msg.req_id);
+        *reply_type = rsp.type;
+        if (reply_len) {
+            *reply_len = rsp.len;
+        }
+        return body;
+    }
+}
+
+/* "path\0" and, with a value, the value (value_nul: and a NUL) */
+static char *xs_path_request(XenQTest *x, uint32_t type, uint32_t tx_id,
+                             const char *path, const char *value,
+                             bool value_nul, bool *ok)
+{
+    g_autofree char *payload = NULL;
+    size_t len = strlen(path) + 1;
+    size_t value_len = value ? strlen(value) + value_nul : 0;
+    uint32_t reply_type;
+    char *reply;
+
+    payload = g_malloc(len + value_len);
+    memcpy(payload, path, len);
+    memcpy(payload + len, value, value_len);
+    len += value_len;
+    reply = xen_xs_request(x, type, tx_id, payload, len, &reply_type, NULL);
+    *ok = reply_type != XS_ERROR;
+    g_assert(!*ok || reply_type == type);
+    return reply;
+}
+
+char *xen_xs_read(XenQTest *x, uint32_t tx_id, const char *path, char **err)
+{
+    bool ok;
+    char *reply = xs_path_request(x, XS_READ, tx_id, path, NULL, false,
+                                  &ok);
+
+    if (ok) {
+        return reply;
+    }
+    *err = reply;
+    return NULL;
+}
+
+char *xen_xs_write(XenQTest *x, uint32_t tx_id, const char *path,
+                   const char *value)
+{
+    bool ok;
+    char *reply = xs_path_request(x, XS_WRITE, tx_id, path, value, false,
+                                  &ok);
+
+    if (ok) {
+        g_free(reply);
+        return NULL;
+    }
+    return reply;
+}
+
+char *xen_xs_watch(XenQTest *x, const char *path, const char *token)
+{
+    bool ok;
+    char *reply = xs_path_request(x, XS_WATCH, 0, path, token, true, &ok);
+
+    if (ok) {
+        g_free(reply);
+        return NULL;
+    }
+    return reply;
+}
+
+uint32_t xen_xs_transaction_start(XenQTest *x)
+{
+    uint32_t reply_type;
+    g_autofree char *reply = xen_xs_request(x, XS_TRANSACTION_START, 0, "",
+                                            1, &reply_type, NULL);
+
+    unsigned long tx_id;
+
+    g_assert_cmpuint(reply_type, ==, XS_TRANSACTION_START);
+    g_assert_cmpint(qemu_strtoul(reply, NULL, 10, &tx_id), ==, 0);
+    return tx_id;
+}
+
+char *xen_xs_transaction_end(XenQTest *x, uint32_t tx_id, bool commit)
+{
+    uint32_t reply_type;
+    char *reply = xen_xs_request(x, XS_TRANSACTION_END, tx_id,
+                                 commit ? "T" : "F", 2, &reply_type, NULL);
+
+    if (reply_type == XS_ERROR) {
+        return reply;
+    }
+    g_free(reply);
+    return NULL;
+}
+
+bool xen_xs_watch_event(XenQTest *x, char **path, char **token)
+{
+    char *body = g_queue_pop_head(&x->xs_events);
+
+    if (!body) {
+        return false;
+    }
+    *path = g_strdup(body);
+    *token = g_strdup(body + strlen(body) + 1);
+    g_free(body);
+    return true;
 }

@@ -40,6 +40,11 @@ typedef struct XenQTest {
     QTestState *qts;
     int nr_vcpus;
     uint64_t next_free_gpa;
+    /* xenstore: the ring, its port, requests sent, events not yet read */
+    uint64_t xs_ring_gpa;
+    uint32_t xs_port;
+    uint32_t xs_req_id;
+    GQueue xs_events;
 } XenQTest;
 
 /*
@@ -93,5 +98,28 @@ int64_t xen_fifo_set_priority(XenQTest *x, uint32_t port, uint32_t prio);
 uint32_t xen_fifo_word(XenQTest *x, uint64_t array_gpa, uint32_t port);
 uint32_t xen_fifo_ready(XenQTest *x, uint64_t control_gpa);
 uint32_t xen_fifo_head(XenQTest *x, uint64_t control_gpa, int prio);
+
+/*
+ * xenstore over the guest's ring (HVM_PARAM_STORE_PFN/_EVTCHN).  A reply
+ * is the payload with a NUL added; *type is XS_ERROR for an error, whose
+ * payload names it ("ENOENT").  Watch events that arrive meanwhile are
+ * kept for xen_xs_watch_event().
+ */
+char *xen_xs_request(XenQTest *x, uint32_t type, uint32_t tx_id,
+                     const void *payload, size_t len, uint32_t *reply_type,
+                     size_t *reply_len);
+/* The value, or NULL with *err set to the error's name */
+char *xen_xs_read(XenQTest *x, uint32_t tx_id, const char *path,
+                  char **err);
+/* NULL on success, else the error's name; free with g_free() */
+char *xen_xs_write(XenQTest *x, uint32_t tx_id, const char *path,
+                   const char *value);
+char *xen_xs_watch(XenQTest *x, const char *path, const char *token);
+uint32_t xen_xs_transaction_start(XenQTest *x);
+char *xen_xs_transaction_end(XenQTest *x, uint32_t tx_id, bool commit);
+/* The next watch event's path and token; false if none came */
+bool xen_xs_watch_event(XenQTest *x, char **path, char **token);
+/* Let QEMU's main loop and timers run (1 ms of virtual time a step) */
+void xen_qtest_run(XenQTest *x, int steps);
 
 #endif
