@@ -32,6 +32,14 @@ def test_patch_style(qemu_binary, patch):
     assert proc.returncode == 0, proc.stdout
 
 
+def test_python_is_lint_free():
+    """pyflakes3 (Debian's) over the harness and every Python test."""
+    proc = subprocess.run(["pyflakes3", "xenbed", "tools", "tests"], cwd=REPO,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True)
+    assert proc.returncode == 0, proc.stdout
+
+
 def test_patch_queue_round_trips(qemu_binary, tmp_path):
     """edit + export reproduces the committed queue byte for byte."""
     env = dict(os.environ, XENBED_BUILD_DIR=str(tmp_path / "build"))

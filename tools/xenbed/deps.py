@@ -33,6 +33,7 @@ PACKAGES = {
     "zstd": "compressed kernel modules",
     "clang": "libFuzzer targets (tests/fuzz)",
     "libclang-rt-14-dev": "libFuzzer runtime",
+    "pyflakes3": "Python linter (tool suite)",
 }
 
 # QEMU 10 needs meson >= 1.5 and pycotap at configure time; Debian 12 has
