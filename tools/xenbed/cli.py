@@ -46,6 +46,22 @@ def cmd_bench(args):
     return bench.main(args)
 
 
+def cmd_jobs(args):
+    from . import jobs
+    return jobs.list_jobs()
+
+
+def cmd_job_run(args):
+    from . import jobs
+    config = jobs.load_config(jobs.config_path(args.config))
+    if config["qemu_tarball"]:
+        # As XENBED_QEMU_TARBALL: the build check below uses it.
+        os.environ["XENBED_QEMU_TARBALL"] = config["qemu_tarball"]
+    deps.setup()
+    build_all()
+    return jobs.main(args, config)
+
+
 def cmd_patches(args):
     from . import patchq
     if args.action == "edit":
@@ -108,6 +124,18 @@ def parser():
     from . import bench
     bench.add_arguments(s)
     s.set_defaults(func=cmd_bench)
+
+    s = sub.add_parser("jobs", help="list the jobs (tools/xenbed/jobs.toml) "
+                       "and their steps")
+    s.set_defaults(func=cmd_jobs)
+
+    s = sub.add_parser("job", help="run a job: boot its guest once and "
+                       "run its steps")
+    job_sub = s.add_subparsers(dest="action", required=True)
+    r = job_sub.add_parser("run", help="run one job (or one step of it)")
+    from . import jobs
+    jobs.add_run_arguments(r)
+    r.set_defaults(func=cmd_job_run)
 
     s = sub.add_parser("patches", help="edit the QEMU patch queue as a git "
                        "tree, and export it back; check that each patch "
