@@ -4,10 +4,11 @@ infrastructure fault), and how a guest run's console becomes step
 results."""
 
 import subprocess
+import xml.etree.ElementTree as ET
 
 import pytest
 
-from xenbed import cli, guest, jobs
+from xenbed import cli, flights, guest, jobs
 from xenbed.common import REPO, XenbedError
 
 
@@ -155,10 +156,13 @@ def test_infrastructure_faults_are_told_apart():
     assert out["netfront-mq"][0] == "blocked"
 
 
-def test_job_run_passes_every_step(qemu_binary, capsys, data_home):
+def test_job_run_passes_every_step(qemu_binary, capsys, data_home,
+                                   tmp_path):
     """xen-hvm on 6.12 under TCG: all steps in one boot, with progress,
-    figures and a log per step."""
-    rc, out = run_cli(["job", "run", "xen-hvm", "--accel", "tcg"], capsys)
+    figures and a log per step; the flight is recorded and exported."""
+    junit = tmp_path / "flight.xml"
+    rc, out = run_cli(["job", "run", "xen-hvm", "--accel", "tcg",
+                       "--junit", str(junit)], capsys)
     assert rc == 0, out
     for step in jobs.load_jobs()["xen-hvm"]["steps"]:
         assert f"] {step}: running" in out or step == "boot", out
@@ -170,6 +174,22 @@ def test_job_run_passes_every_step(qemu_binary, capsys, data_home):
     logs = list((data_home / "xenbed" / "logs").glob("*-xen-hvm-*/*.log"))
     assert {p.name for p in logs} >= {"console.log", "boot.log",
                                       "netfront-mq.log"}
+    db = flights.connect()
+    (flight,) = flights.query(db)
+    assert flight["job"] == "xen-hvm" and flight["result"] == "pass"
+    assert flight["kernel_release"] == "6.12.95+deb12-cloud-amd64"
+    assert flight["kernel_package"].startswith("linux-image-6.12.95")
+    assert flight["accel"] == "tcg"
+    assert flight["qemu_version"].startswith("10.0.13")
+    steps = flights.steps_of(db, flight["id"])
+    assert [s["step"] for s in steps] == \
+        jobs.load_jobs()["xen-hvm"]["steps"]
+    figures = {g["name"]: g["value"]
+               for g in flights.figures_of(db, flight["id"])}
+    assert figures["hypercall-ns"] > 0 and figures["download-MBps"] > 0
+    cases = ET.parse(junit).getroot().findall(".//testcase")
+    assert [c.get("name") for c in cases] == [s["step"] for s in steps]
+    assert not ET.parse(junit).getroot().findall(".//failure")
 
 
 def test_failing_step_names_its_assertion_and_keeps_its_log(

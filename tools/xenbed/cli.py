@@ -62,6 +62,11 @@ def cmd_job_run(args):
     return jobs.main(args, config)
 
 
+def cmd_history(args):
+    from . import flights
+    return flights.history_main(args)
+
+
 def cmd_patches(args):
     from . import patchq
     if args.action == "edit":
@@ -136,6 +141,12 @@ def parser():
     from . import jobs
     jobs.add_run_arguments(r)
     r.set_defaults(func=cmd_job_run)
+
+    s = sub.add_parser("history", help="the flights (job runs) recorded in "
+                       "flights.db, as a table and JUnit XML")
+    from . import flights
+    flights.add_history_arguments(s)
+    s.set_defaults(func=cmd_history)
 
     s = sub.add_parser("patches", help="edit the QEMU patch queue as a git "
                        "tree, and export it back; check that each patch "

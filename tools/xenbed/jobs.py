@@ -720,6 +720,10 @@ def add_run_arguments(p):
                    "the job's)")
     p.add_argument("--config", help="config file (default $XENBED_CONFIG, "
                    "else ~/.config/xenbed/config.toml if present)")
+    p.add_argument("--junit", metavar="FILE", help="also write this "
+                   "flight as JUnit XML")
+    p.add_argument("--kernel-revision", help="the git revision the kernel "
+                   "was built from, for the flight record")
 
 
 def overrides_from(args):
@@ -736,4 +740,12 @@ def main(args, config=None):
     run = run_job(opts, only_step=args.step,
                   printer=lambda s: print(s, flush=True))
     print_run(run, lambda s: print(s, flush=True))
+    from . import flights
+    db = flights.connect()
+    flight = flights.record(run, args.step, args.kernel_revision, db)
+    print(f"flight {flight} recorded in {flights.db_path()}")
+    if args.junit:
+        flights.write_junit(db, flights.query(db, ids=[flight]), args.junit)
+        print(f"JUnit XML: {args.junit}")
+    db.close()
     return {PASS: 0, FAIL: 1, INFRA: 2}[run.result]
