@@ -67,6 +67,16 @@ def cmd_history(args):
     return flights.history_main(args)
 
 
+def cmd_bisect(args):
+    from . import bisect, jobs
+    config = jobs.load_config(jobs.config_path(args.config))
+    if config["qemu_tarball"]:
+        os.environ["XENBED_QEMU_TARBALL"] = config["qemu_tarball"]
+    deps.setup()
+    build_all()
+    return bisect.main(args, config)
+
+
 def cmd_patches(args):
     from . import patchq
     if args.action == "edit":
@@ -147,6 +157,12 @@ def parser():
     from . import flights
     flights.add_history_arguments(s)
     s.set_defaults(func=cmd_history)
+
+    s = sub.add_parser("bisect", help="find the first kernel that breaks "
+                       "a job")
+    from . import bisect
+    bisect.add_arguments(s)
+    s.set_defaults(func=cmd_bisect)
 
     s = sub.add_parser("patches", help="edit the QEMU patch queue as a git "
                        "tree, and export it back; check that each patch "
