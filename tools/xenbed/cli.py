@@ -77,6 +77,11 @@ def cmd_bisect(args):
     return bisect.main(args, config)
 
 
+def cmd_report(args):
+    from . import report
+    return report.main(args)
+
+
 def cmd_patches(args):
     from . import patchq
     if args.action == "edit":
@@ -163,6 +168,12 @@ def parser():
     from . import bisect
     bisect.add_arguments(s)
     s.set_defaults(func=cmd_bisect)
+
+    s = sub.add_parser("report", help="a self-contained HTML page of the "
+                       "flights: pass/fail grid, figures plotted")
+    from . import report
+    report.add_arguments(s)
+    s.set_defaults(func=cmd_report)
 
     s = sub.add_parser("patches", help="edit the QEMU patch queue as a git "
                        "tree, and export it back; check that each patch "

@@ -34,6 +34,7 @@ PACKAGES = {
     "clang": "libFuzzer targets (tests/fuzz)",
     "libclang-rt-14-dev": "libFuzzer runtime",
     "pyflakes3": "Python linter (tool suite)",
+    "python3-matplotlib": "xenbed report's plots",
 }
 
 # QEMU 10 needs meson >= 1.5 and pycotap at configure time; Debian 12 has
