@@ -68,16 +68,18 @@ def test_options():
 
 
 def add_arguments(p):
-    p.add_argument("--kernels", nargs="+", required=True, metavar="KERNEL",
+    from . import gitbisect
+    p.add_argument("--kernels", nargs="+", metavar="KERNEL",
                    help="kernels in order (.deb, bzImage or pinned "
                    "version): the first known good, the last known bad")
-    p.add_argument("--job", required=True, help="a job of `xenbed jobs`")
-    p.add_argument("--step", help="judge by this step only")
-    p.add_argument("--accel", choices=["auto", "kvm", "tcg"])
-    p.add_argument("--config", help="config file, as for job run")
     p.add_argument("--check-ends", action="store_true",
-                   help="first check that the first kernel passes and the "
-                   "last fails")
+                   help="--kernels: first check that the first kernel "
+                   "passes and the last fails")
+    p.add_argument("--linux", metavar="TREE", help="a kernel git tree to "
+                   "bisect between --good and --bad (git bisect run)")
+    p.add_argument("--good", help="--linux: a good revision")
+    p.add_argument("--bad", help="--linux: a bad revision")
+    gitbisect.add_step_arguments(p)
 
 
 def main(args, config=None):

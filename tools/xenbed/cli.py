@@ -72,9 +72,22 @@ def cmd_bisect(args):
     config = jobs.load_config(jobs.config_path(args.config))
     if config["qemu_tarball"]:
         os.environ["XENBED_QEMU_TARBALL"] = config["qemu_tarball"]
+    if bool(args.kernels) == bool(args.linux):
+        raise XenbedError("bisect: give --kernels A B ... or --linux TREE "
+                          "--good REV --bad REV")
+    if args.linux and not (args.good and args.bad):
+        raise XenbedError("bisect --linux needs --good REV and --bad REV")
     deps.setup()
     build_all()
+    if args.linux:
+        from . import gitbisect
+        return gitbisect.main(args)
     return bisect.main(args, config)
+
+
+def cmd_bisect_step(args):
+    from . import gitbisect
+    return gitbisect.step_main(args)
 
 
 def cmd_report(args):
@@ -168,6 +181,15 @@ def parser():
     from . import bisect
     bisect.add_arguments(s)
     s.set_defaults(func=cmd_bisect)
+
+    s = sub.add_parser("bisect-step", help="build the kernel tree here and "
+                       "run a job on it: exit 0 good, 1 bad, 125 skip "
+                       "(build failed), 128 infrastructure fault (for git "
+                       "bisect run)")
+    from . import gitbisect
+    gitbisect.add_step_arguments(s)
+    gitbisect.add_step_only_arguments(s)
+    s.set_defaults(func=cmd_bisect_step)
 
     s = sub.add_parser("report", help="a self-contained HTML page of the "
                        "flights: pass/fail grid, figures plotted")
