@@ -57,8 +57,9 @@ def cmd_job_run(args):
     if config["qemu_tarball"]:
         # As XENBED_QEMU_TARBALL: the build check below uses it.
         os.environ["XENBED_QEMU_TARBALL"] = config["qemu_tarball"]
-    deps.setup()
-    build_all()
+    if not args.no_build:
+        deps.setup()
+        build_all()
     return jobs.main(args, config)
 
 
@@ -93,6 +94,11 @@ def cmd_bisect_step(args):
 def cmd_report(args):
     from . import report
     return report.main(args)
+
+
+def cmd_matrix(args):
+    from . import matrix
+    return matrix.main(args)
 
 
 def cmd_patches(args):
@@ -196,6 +202,12 @@ def parser():
     from . import report
     report.add_arguments(s)
     s.set_defaults(func=cmd_report)
+
+    s = sub.add_parser("matrix", help="a CI pipeline running every job on "
+                       "every kernel (--gitlab-ci)")
+    from . import matrix
+    matrix.add_arguments(s)
+    s.set_defaults(func=cmd_matrix)
 
     s = sub.add_parser("patches", help="edit the QEMU patch queue as a git "
                        "tree, and export it back; check that each patch "

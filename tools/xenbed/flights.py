@@ -98,13 +98,32 @@ def record(run, only_step=None, kernel_revision=None, db=None):
         for i, step in enumerate(run.steps):
             db.execute("INSERT INTO steps VALUES (?,?,?,?,?,?,?)",
                        (flight, i, step.name, step.result, step.seconds,
-                        step.message, str(step.log) if step.log else None))
+                        step.message, stored_log(step.log)))
             for name, value in step.figures.items():
                 db.execute("INSERT INTO figures VALUES (?,?,?,?)",
                            (flight, step.name, name, float(value)))
     if own:
         db.close()
     return flight
+
+
+def stored_log(path):
+    """A log under the data folder is stored relative to it, so that the
+    folder can move (a CI job's artifacts) with its logs."""
+    if not path:
+        return None
+    try:
+        return str(Path(path).relative_to(jobs.data_dir()))
+    except ValueError:
+        return str(path)
+
+
+def log_path(value):
+    """The log file of a steps row."""
+    if not value:
+        return None
+    return Path(value) if Path(value).is_absolute() else \
+        jobs.data_dir() / value
 
 
 def query(db, job=None, since=None, kernel=None, ids=None):
@@ -178,7 +197,7 @@ def table(db, flights):
 
 def _read_log(path, limit=200000):
     try:
-        text = Path(path).read_text(errors="replace")
+        text = log_path(path).read_text(errors="replace")
     except (OSError, TypeError):
         return ""
     return text[-limit:]

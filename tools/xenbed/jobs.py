@@ -724,6 +724,9 @@ def add_run_arguments(p):
                    "flight as JUnit XML")
     p.add_argument("--kernel-revision", help="the git revision the kernel "
                    "was built from, for the flight record")
+    p.add_argument("--no-build", action="store_true", help="use the QEMU "
+                   "already built, without the setup and build check (CI "
+                   "jobs after a build stage)")
 
 
 def overrides_from(args):

@@ -135,7 +135,8 @@ def render(db, rows, title="xenbed flights"):
                if s["result"] in (jobs.FAIL, jobs.INFRA)]
         why = "<br>".join(
             f"{e(s['step'])}: {e((s['message'] or '').splitlines()[0] if s['message'] else '')}"
-            f" <span class='small'>{e(s['log'] or '')}</span>" for s in bad)
+            f" <span class='small'>{e(str(flights.log_path(s['log']) or ''))}"
+            "</span>" for s in bad)
         job = f["job"] + (f" ({f['only_step']})" if f["only_step"] else "")
         out.append(f"<tr><td>{f['id']}</td><td>{e(f['started'][:19])}</td>"
                    f"<td>{e(job)}</td><td>{e(kernel_key(f))}</td>"
