@@ -79,6 +79,8 @@ def add_arguments(p):
                    "bisect between --good and --bad (git bisect run)")
     p.add_argument("--good", help="--linux: a good revision")
     p.add_argument("--bad", help="--linux: a bad revision")
+    p.add_argument("--no-build", action="store_true", help="use the QEMU "
+                   "already built, without the setup and build check")
     gitbisect.add_step_arguments(p)
 
 

@@ -78,8 +78,9 @@ def cmd_bisect(args):
                           "--good REV --bad REV")
     if args.linux and not (args.good and args.bad):
         raise XenbedError("bisect --linux needs --good REV and --bad REV")
-    deps.setup()
-    build_all()
+    if not args.no_build:
+        deps.setup()
+        build_all()
     if args.linux:
         from . import gitbisect
         return gitbisect.main(args)

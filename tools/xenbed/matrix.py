@@ -33,8 +33,7 @@ def kernels_from(args, config):
     return kernels
 
 
-def pipeline(job_names, kernels, accel="tcg", no_build=False,
-             setup=("./xenbed setup",)):
+def pipeline(job_names, kernels, accel="tcg", no_build=False):
     """The .gitlab-ci.yml text."""
     out = ["# Written by `xenbed matrix --gitlab-ci`: one CI job per job "
            "and kernel.",
@@ -50,7 +49,6 @@ def pipeline(job_names, kernels, accel="tcg", no_build=False,
                    f"--junit \"$CI_PROJECT_DIR/junit/{folder}.xml\"" +
                    (" --no-build" if no_build else ""))
             out += [f"{q(name)}:", "  stage: test", "  script:"]
-            out += [f"    - {q(line)}" for line in setup if not no_build]
             out += [f"    - {q('mkdir -p $CI_PROJECT_DIR/junit')}",
                     "    - " + q("export XDG_DATA_HOME="
                                  f"$CI_PROJECT_DIR/flights/{folder}"),
