@@ -16,6 +16,12 @@
 
 XenQTest *xen_qtest_start(int nr_vcpus, const char *accel_opts)
 {
+    return xen_qtest_start_args(nr_vcpus, accel_opts, "");
+}
+
+XenQTest *xen_qtest_start_args(int nr_vcpus, const char *accel_opts,
+                               const char *extra_args)
+{
     XenQTest *x = g_new0(XenQTest, 1);
     struct xen_add_to_physmap xatp = {
         .domid = DOMID_SELF,
@@ -32,9 +38,10 @@ XenQTest *xen_qtest_start(int nr_vcpus, const char *accel_opts)
     x->next_free_gpa = XEN_QTEST_FREE_GPA;
     /* XENBED_QTEST_QEMU_ARGS: firmware paths (meson.build) */
     x->qts = qtest_initf("-M pc -accel qtest,xen-version=0x4000a%s%s "
-                         "-smp %d -m " XEN_QTEST_RAM " %s",
+                         "-smp %d -m " XEN_QTEST_RAM " %s %s",
                          accel_opts ? "," : "", accel_opts ? accel_opts : "",
-                         nr_vcpus, g_getenv("XENBED_QTEST_QEMU_ARGS") ?: "");
+                         nr_vcpus, g_getenv("XENBED_QTEST_QEMU_ARGS") ?: "",
+                         extra_args);
 
     /*
      * As Linux: shared_info first, then the callback (which latches the
@@ -363,8 +370,10 @@ static char *xs_path_request(XenQTest *x, uint32_t type, uint32_t tx_id,
 
     payload = g_malloc(len + value_len);
     memcpy(payload, path, len);
-    memcpy(payload + len, value, value_len);
-    len += value_len;
+    if (value) {
+        memcpy(payload + len, value, value_len);
+        len += value_len;
+    }
     reply = xen_xs_request(x, type, tx_id, payload, len, &reply_type, NULL);
     *ok = reply_type != XS_ERROR;
     g_assert(!*ok || reply_type == type);

@@ -30,6 +30,7 @@
 #define XEN_HC_EVENT_CHANNEL_OP 32
 #define XEN_HC_HVM_OP           34
 
+#define XEN_EPERM       1
 #define XEN_ENOENT      2
 #define XEN_EINVAL      22
 #define XEN_EFAULT      14
@@ -53,6 +54,9 @@ typedef struct XenQTest {
  * shared_info and set a vector callback, as a Linux guest does first.
  */
 XenQTest *xen_qtest_start(int nr_vcpus, const char *accel_opts);
+/* The same with @extra_args on QEMU's command line */
+XenQTest *xen_qtest_start_args(int nr_vcpus, const char *accel_opts,
+                               const char *extra_args);
 void xen_qtest_end(XenQTest *x);
 
 /* A page of guest RAM of the test's own, zeroed */

@@ -17,6 +17,97 @@ static void test_version(void)
     xen_qtest_end(x);
 }
 
+/*
+ * XENVER sub-op @cmd into a buffer of @size bytes filled with 0xaa
+ * before; the buffer after, in @buf.
+ */
+static int64_t xen_version_into(XenQTest *x, int cmd, void *buf, size_t size)
+{
+    int64_t ret;
+
+    qtest_memset(x->qts, XEN_QTEST_ARGS_GPA, 0xaa, size);
+    ret = xen_hypercall(x, 0, XEN_HC_XEN_VERSION, cmd, XEN_QTEST_ARGS_GPA, 0);
+    qtest_memread(x->qts, XEN_QTEST_ARGS_GPA, buf, size);
+    return ret;
+}
+
+/* @buf holds @str and then only NULs up to @size */
+static void assert_padded_string(const char *buf, size_t size,
+                                 const char *str)
+{
+    size_t len = strlen(str);
+
+    g_assert_cmpmem(buf, len, str, len);
+    for (size_t i = len; i < size; i++) {
+        g_assert_cmpint(buf[i], ==, 0);
+    }
+}
+
+static void test_version_subops(void)
+{
+    XenQTest *x = xen_qtest_start_args(
+        1, NULL, "-uuid 12345678-9abc-def0-1122-334455667788");
+    static const uint8_t uuid[16] = {
+        0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0,
+        0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88,
+    };
+    char buf[1024];
+    struct xen_compile_info info;
+    struct xen_feature_info fi = { .submap_idx = 1 };
+    uint64_t virt_start;
+
+    g_assert_cmpint(xen_version_into(x, XENVER_extraversion, buf,
+                                     sizeof(xen_extraversion_t)), ==, 0);
+    assert_padded_string(buf, sizeof(xen_extraversion_t), ".0");
+
+    g_assert_cmpint(xen_version_into(x, XENVER_capabilities, buf,
+                                     sizeof(xen_capabilities_info_t)), ==, 0);
+    assert_padded_string(buf, sizeof(xen_capabilities_info_t),
+                         "hvm-3.0-x86_32 hvm-3.0-x86_32p hvm-3.0-x86_64");
+
+    g_assert_cmpint(xen_version_into(x, XENVER_changeset, buf,
+                                     sizeof(xen_changeset_info_t)), ==, 0);
+    assert_padded_string(buf, sizeof(xen_changeset_info_t), "unavailable");
+
+    g_assert_cmpint(xen_version_into(x, XENVER_compile_info, &info,
+                                     sizeof(info)), ==, 0);
+    g_assert_true(g_str_has_prefix(info.compiler, "QEMU "));
+    assert_padded_string(info.compiler, sizeof(info.compiler),
+                         info.compiler);
+    assert_padded_string(info.compile_by, sizeof(info.compile_by), "qemu");
+    assert_padded_string(info.compile_domain, sizeof(info.compile_domain),
+                         "");
+    assert_padded_string(info.compile_date, sizeof(info.compile_date), "");
+
+    g_assert_cmpint(xen_version_into(x, XENVER_platform_parameters,
+                                     &virt_start, sizeof(virt_start)), ==, 0);
+    g_assert_cmphex(virt_start, ==, 0xffff800000000000ULL);
+
+    g_assert_cmpint(xen_version_into(x, XENVER_guest_handle, buf, 16), ==, 0);
+    g_assert_cmpmem(buf, 16, uuid, 16);
+
+    g_assert_cmpint(xen_hypercall(x, 0, XEN_HC_XEN_VERSION, XENVER_pagesize,
+                                  0, 0), ==, 4096);
+    g_assert_cmpint(xen_hypercall(x, 0, XEN_HC_XEN_VERSION, XENVER_pagesize,
+                                  XEN_QTEST_ARGS_GPA, 0), ==, -XEN_EINVAL);
+
+    /* One feature submap; Xen refuses the others */
+    qtest_memwrite(x->qts, XEN_QTEST_ARGS_GPA, &fi, sizeof(fi));
+    g_assert_cmpint(xen_hypercall(x, 0, XEN_HC_XEN_VERSION,
+                                  XENVER_get_features, XEN_QTEST_ARGS_GPA, 0),
+                    ==, -XEN_EINVAL);
+
+    /* Privileged domains only, under Xen's default XSM policy */
+    g_assert_cmpint(xen_hypercall(x, 0, XEN_HC_XEN_VERSION,
+                                  XENVER_commandline, XEN_QTEST_ARGS_GPA, 0),
+                    ==, -XEN_EPERM);
+    g_assert_cmpint(xen_hypercall(x, 0, XEN_HC_XEN_VERSION, XENVER_build_id,
+                                  XEN_QTEST_ARGS_GPA, 0), ==, -XEN_EPERM);
+    g_assert_cmpint(xen_hypercall(x, 0, XEN_HC_XEN_VERSION, 11, 0, 0), ==,
+                    -XEN_ENOSYS);
+    xen_qtest_end(x);
+}
+
 static void test_unknown_hypercall(void)
 {
     XenQTest *x = xen_qtest_start(1, NULL);
@@ -81,6 +172,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
 
     qtest_add_func("/xen/hypercall/version", test_version);
+    qtest_add_func("/xen/hypercall/version-subops", test_version_subops);
     qtest_add_func("/xen/hypercall/unknown", test_unknown_hypercall);
     qtest_add_func("/xen/hypercall/bad-pointers", test_bad_pointers);
     qtest_add_func("/xen/hypercall/malformed-lines", test_malformed_lines);

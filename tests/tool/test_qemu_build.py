@@ -22,28 +22,31 @@ def test_series_is_applied(qemu_binary):
     assert (qemu.SRC / "xenbed" / "hw" / "meson.build").exists()
 
 
-def test_hw_object_reports_revision(qemu_binary, tmp_path):
+def test_query_version_and_hw_types(qemu_binary, tmp_path):
+    """QMP names the xenbed revision (query-version's package), and the
+    device models come from hw/: xen-net-device has its max-queues."""
     vm = QEMUMachine(str(qemu_binary), base_temp_dir=str(tmp_path),
-                     args=["-machine", "none", "-nodefaults",
-                           "-device", "xenbed-info,id=xb"])
+                     args=["-machine", "none", "-nodefaults"])
     vm.launch()
     try:
-        revision = vm.cmd("qom-get", path="/machine/peripheral/xb", property="revision")
-        types = [t["name"] for t in vm.cmd("qom-list-types")]
+        version = vm.cmd("query-version")
+        props = [p["name"] for p in vm.cmd("device-list-properties",
+                                           typename="xen-net-device")]
     finally:
         vm.shutdown()
-    assert revision == f"xenbed-{git_revision()}"
-    assert "xenbed-info" in types
+    assert version["package"] == f"xenbed-{git_revision()}", version
+    assert version["qemu"] == {"major": 10, "minor": 0, "micro": 13}, version
+    assert "max-queues" in props, props
 
 
 def test_touching_hw_file_recompiles_only_it(qemu_binary):
-    source = qemu.REPO / "hw" / "xenbed-info.c"
+    source = qemu.REPO / "hw" / "xen-qtest.c"
     source.touch()
     out = subprocess.run(["ninja", "-C", str(qemu.OBJ), "qemu-system-x86_64"],
                          check=True, stdout=subprocess.PIPE, text=True).stdout
     compiled = [line for line in out.splitlines() if "Compiling" in line]
     assert len(compiled) == 1, out
-    assert compiled[0].endswith("xenbed_hw_xenbed-info.c.o"), out
+    assert compiled[0].endswith("xenbed_hw_xen-qtest.c.o"), out
 
 
 def test_xen_version_on_unsupported_machine_is_refused(qemu_binary):

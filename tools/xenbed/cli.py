@@ -15,13 +15,17 @@ def cmd_setup(args):
 
 def cmd_build(args):
     deps.setup()
-    build_all(args.jobs)
+    build_all(args.jobs, sanitize=args.sanitize)
     return 0
 
 
-def build_all(jobs=None):
+def build_all(jobs=None, sanitize=False):
+    """QEMU and xenbed's libraries; with sanitize (or XENBED_SANITIZE=1)
+    QEMU with ASan and UBSan too."""
     from . import libs
     qemu.build(jobs)
+    if sanitize or qemu.sanitized_wanted():
+        qemu.build(jobs, sanitize=True)
     libs.build()
 
 
@@ -35,7 +39,8 @@ def cmd_run(args):
 def cmd_test(args):
     from . import testrun
     deps.setup()
-    build_all()
+    # The qtests run against the sanitized QEMU too.
+    build_all(sanitize=args.suite in ("all", "qtest") and not args.keyword)
     return testrun.main(args)
 
 
@@ -144,6 +149,9 @@ def parser():
     s = sub.add_parser("build", help="build the patched QEMU and xenbed's "
                        "libraries")
     s.add_argument("-j", "--jobs", type=int, help="parallel build jobs")
+    s.add_argument("--sanitize", action="store_true",
+                   help="also build QEMU with AddressSanitizer and UBSan "
+                   "(build/qemu/build-asan; XENBED_SANITIZE=1 runs it)")
     s.set_defaults(func=cmd_build)
 
     s = sub.add_parser("run", help="boot a kernel under the built QEMU and "

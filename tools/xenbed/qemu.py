@@ -1,9 +1,13 @@
 """The pinned QEMU: extract, apply qemu-patches/, configure, build.
 
 Layout under build/qemu/:
-  src/    the patched tree; src/xenbed is a symlink to this checkout
-  build/  QEMU's build directory (ninja, ccache)
-  stamps  what src/ and build/ were made from, to redo only what changed
+  src/         the patched tree; src/xenbed is a symlink to this checkout
+  build/       QEMU's build directory (ninja, ccache)
+  build-asan/  the same QEMU with AddressSanitizer and UBSan
+               (xenbed build --sanitize), for the qtests and, on demand
+               (XENBED_SANITIZE=1), the guest tests
+  stamps       what src/ and the builds were made from, to redo only
+               what changed
 """
 
 import filecmp
@@ -20,8 +24,17 @@ from .common import (BUILD, REPO, SYSTEM_PYTHON, XenbedError, git_revision,
 QEMU_DIR = BUILD / "qemu"
 SRC = QEMU_DIR / "src"
 OBJ = QEMU_DIR / "build"
+OBJ_SANITIZED = QEMU_DIR / "build-asan"
 PATCHES = REPO / "qemu-patches"
-BINARY = OBJ / "qemu-system-x86_64"
+SANITIZE_ARGS = ["--enable-asan", "--enable-ubsan"]
+
+
+def sanitized_wanted():
+    """XENBED_SANITIZE=1: run QEMU from the sanitized build."""
+    return os.environ.get("XENBED_SANITIZE", "") not in ("", "0", "no")
+
+
+BINARY = (OBJ_SANITIZED if sanitized_wanted() else OBJ) / "qemu-system-x86_64"
 FIRMWARE_DIRS = ["/usr/share/seabios", "/usr/share/qemu"]
 
 
@@ -174,32 +187,41 @@ def pkgversion():
     return f"xenbed-{git_revision()}"
 
 
-def meson_in_venv():
-    return OBJ / "pyvenv" / "bin" / "meson"
+def meson_in_venv(obj=OBJ):
+    return obj / "pyvenv" / "bin" / "meson"
 
 
-def configure():
-    """Run QEMU's configure when its options changed; only update the
-    version string (cheap meson reconfigure) when just the revision did."""
-    args = CONFIGURE_ARGS + [f"--cc=ccache {os.environ.get('CC', 'cc')}"]
+def configure(obj=OBJ, extra_args=()):
+    """Run QEMU's configure in obj when its options changed; only update
+    the version string (cheap meson reconfigure) when just the revision
+    did."""
+    args = CONFIGURE_ARGS + list(extra_args) + \
+        [f"--cc=ccache {os.environ.get('CC', 'cc')}"]
     key = "\n".join(args)
-    stamp = QEMU_DIR / "configure.stamp"
-    OBJ.mkdir(parents=True, exist_ok=True)
-    if read_stamp(stamp) != key or not (OBJ / "build.ninja").exists():
+    stamp = obj.parent / f"{obj.name}.configure.stamp"
+    version_stamp = obj.parent / f"{obj.name}.pkgversion.stamp"
+    if obj == OBJ:
+        # The names the stamps had before there were two builds
+        stamp = QEMU_DIR / "configure.stamp"
+        version_stamp = QEMU_DIR / "pkgversion.stamp"
+    obj.mkdir(parents=True, exist_ok=True)
+    if read_stamp(stamp) != key or not (obj / "build.ninja").exists():
         run([SRC / "configure", *args, f"--with-pkgversion={pkgversion()}"],
-            cwd=OBJ)
+            cwd=obj)
         write_stamp(stamp, key)
-        write_stamp(QEMU_DIR / "pkgversion.stamp", pkgversion())
-    elif read_stamp(QEMU_DIR / "pkgversion.stamp") != pkgversion():
-        run([meson_in_venv(), "configure", f"-Dpkgversion={pkgversion()}"],
-            cwd=OBJ, quiet=True)
-        write_stamp(QEMU_DIR / "pkgversion.stamp", pkgversion())
+        write_stamp(version_stamp, pkgversion())
+    elif read_stamp(version_stamp) != pkgversion():
+        run([obj / "pyvenv" / "bin" / "meson", "configure",
+             f"-Dpkgversion={pkgversion()}"], cwd=obj, quiet=True)
+        write_stamp(version_stamp, pkgversion())
 
 
-def build(jobs=None):
+def build(jobs=None, sanitize=False):
+    """Build qemu-system-x86_64, plain or (sanitize) with ASan+UBSan."""
     prepare_source()
-    configure()
-    cmd = ["ninja", "-C", OBJ]
+    obj = OBJ_SANITIZED if sanitize else OBJ
+    configure(obj, SANITIZE_ARGS if sanitize else ())
+    cmd = ["ninja", "-C", obj]
     if jobs:
         cmd += ["-j", str(jobs)]
     # Paths relative to the checkout, not the cwd, key ccache's cache: a
@@ -207,10 +229,11 @@ def build(jobs=None):
     ccache_env = {"CCACHE_BASEDIR": os.path.commonpath([REPO, BUILD]),
                   "CCACHE_NOHASHDIR": "true"}
     run(cmd + ["qemu-system-x86_64"], env=ccache_env)
-    version = subprocess.run([BINARY, "--version"], stdout=subprocess.PIPE,
+    binary = obj / "qemu-system-x86_64"
+    version = subprocess.run([binary, "--version"], stdout=subprocess.PIPE,
                              text=True).stdout.splitlines()[0]
-    log(f"built {BINARY}: {version}")
-    return BINARY
+    log(f"built {binary}: {version}")
+    return binary
 
 
 def qemu_python_path():

@@ -112,9 +112,12 @@ def main(args):
         total.add(unit_suite(libs.LIBS_SANITIZED, "unit (ASan+UBSan)"))
         total.add(fuzz_suite(libs.LIBS_FUZZ))
     if args.suite in ("all", "qtest") and not args.keyword:
-        # The Xen emulation driven by libqtest, in QEMU's build tree
-        total.add(unit_suite(qemu.OBJ, "qtest", suite="xenbed-qtest",
-                             meson=qemu.meson_in_venv()))
+        # The Xen emulation driven by libqtest, in QEMU's build trees:
+        # plain and with ASan+UBSan (a sanitizer report aborts QEMU).
+        for obj, label in ((qemu.OBJ, "qtest"),
+                           (qemu.OBJ_SANITIZED, "qtest (ASan+UBSan)")):
+            total.add(unit_suite(obj, label, suite="xenbed-qtest",
+                                 meson=qemu.meson_in_venv(obj)))
     for name in PYTEST_DIRS:
         if args.suite in ("all", name):
             total.add(pytest_suite(name, args.keyword))
