@@ -47,7 +47,10 @@
 #define TYPE_XEN_NET_DEVICE "xen-net-device"
 OBJECT_DECLARE_SIMPLE_TYPE(XenNetDev, XEN_NET_DEVICE)
 
-/* TX packets per event before a bottom half takes over (checklist 9). */
+/*
+ * TX packets per event before a bottom half takes over, so that a guest
+ * that keeps its TX ring full cannot hold the main loop.
+ */
 #define XEN_NET_TX_BUDGET 64
 /* Default for max-queues: the vCPUs, capped like netback's default. */
 #define XEN_NET_DEFAULT_MAX_QUEUES 8
@@ -908,7 +911,7 @@ static void xen_net_realize(XenDevice *xendev, Error **errp)
     nc = qemu_get_queue(netdev->nic);
     qemu_format_nic_info_str(nc, netdev->conf.macaddr.a);
 
-    /* Every key before the first guest access (spec 4.2). */
+    /* Every backend key, before the frontend can read any of them */
     n = netif_backend_keys(&netdev->config, keys);
     for (i = 0; i < n; i++) {
         xen_device_backend_printf(xendev, keys[i].name, "%u", keys[i].value);

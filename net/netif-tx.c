@@ -99,6 +99,7 @@ static bool tx_get_frags(struct netif_queue *q, struct tx_slots *s,
 {
     struct netif_tx_request *frag;
     bool more_data = s->first.flags & NETTXF_more_data;
+    const char *why;
 
     while (more_data) {
         if (s->nr_frags >= avail) {
@@ -128,9 +129,9 @@ static bool tx_get_frags(struct netif_queue *q, struct tx_slots *s,
             *drop = true;
         }
         s->first.size -= frag->size;
-        if ((uint32_t)frag->offset + frag->size > NETIF_PAGE_SIZE) {
-            netif_queue_fail(q, "Cross page boundary, offset %u size %u",
-                             frag->offset, frag->size);
+        if (netif_check_tx_slot(frag, &why) != NETIF_OK) {
+            netif_queue_fail(q, "%s, offset %u size %u", why, frag->offset,
+                             frag->size);
             return false;
         }
         more_data = frag->flags & NETTXF_more_data;
@@ -201,6 +202,7 @@ static bool tx_one_packet(struct netif_queue *q, uint32_t *avail)
     struct netif_tx_packet pkt;
     bool drop = false;
     const struct netif_extra_info *gso;
+    const char *why;
 
     memset(&s, 0, sizeof(s));
     ring_copy_entry(q, NETIF_RING_TX, q->tx_req_cons, &s.first,
@@ -233,9 +235,9 @@ static bool tx_one_packet(struct netif_queue *q, uint32_t *avail)
         tx_drop(q, &s);
         return true;
     }
-    if ((uint32_t)s.first.offset + s.first.size > NETIF_PAGE_SIZE) {
-        netif_queue_fail(q, "Cross page boundary, offset %u size %u",
-                         s.first.offset, s.first.size);
+    if (netif_check_tx_slot(&s.first, &why) != NETIF_OK) {
+        netif_queue_fail(q, "%s, offset %u size %u", why, s.first.offset,
+                         s.first.size);
         return false;
     }
 

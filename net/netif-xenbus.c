@@ -164,7 +164,7 @@ static bool read_queue(struct key_reader *r, uint32_t num_queues,
 /*
  * Two rings on one page, or two queues on one port, would let one
  * frontend request be seen twice or a notification reach the wrong
- * backend handle (spec 4.7.3): refuse the configuration up front.
+ * backend handle: refuse the configuration up front.
  */
 static bool check_distinct(struct key_reader *r,
                            const struct netif_frontend_config *fc)

@@ -143,8 +143,7 @@ _Static_assert(offsetof(struct netif_sring_header, rsp_event) == 12,
 
 enum netif_verdict {
     NETIF_OK = 0,
-    NETIF_DROP,     /* answer with NETIF_RSP_ERROR, keep the interface */
-    NETIF_FATAL,    /* impossible ring state: the interface is failed */
+    NETIF_FATAL,    /* impossible ring state: the queue is failed */
 };
 
 /*
@@ -154,7 +153,7 @@ enum netif_verdict {
 uint32_t netif_ring_size(size_t entry_size);
 
 /*
- * Checklist item 1: how many requests the frontend published that have not
+ * How many requests the frontend published that have not
  * been consumed.  A req_prod that runs more than a ring ahead of what was
  * answered is fatal ("Impossible number of requests"), whatever the
  * wrap-around.  On NETIF_OK, *pending holds the count.
@@ -165,7 +164,7 @@ enum netif_verdict netif_check_requests(uint32_t req_prod, uint32_t req_cons,
                                         uint32_t *pending,
                                         const char **why);
 
-/* Checklist item 5: a slot must lie within its granted page. */
+/* A slot must lie within its granted page (offset + size <= 4096). */
 enum netif_verdict netif_check_tx_slot(const struct netif_tx_request *req,
                                        const char **why);
 
@@ -223,7 +222,7 @@ void netif_page_read(const void *page, uint32_t offset, void *dst,
 void netif_page_write(void *page, uint32_t offset, const void *src,
                       uint32_t len);
 
-/* ---- Negotiation (xenstore keys, spec 4.1/4.2) ---- */
+/* ---- Negotiation: the backend's and the frontend's xenstore keys ---- */
 
 /* What the backend offers; all false and 1 queue is upstream QEMU. */
 struct netif_backend_config {

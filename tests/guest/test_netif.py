@@ -343,8 +343,7 @@ echo "XENBED-RESULT again-sha256 $(sha256sum < /tmp/again | cut -d' ' -f1)"
 """
 
 
-# What xen-net-device must do with each fakevif attack (spec 4.5, 4.7.3,
-# net/README.md).  "fatal": the queue fails with exactly this reason in
+# What xen-net-device must do with each fakevif attack (net/README.md).  "fatal": the queue fails with exactly this reason in
 # one "xen-net-device vif0 queue 0 failed: " line and the backend stays
 # Connected; "refused": the backend goes Closing at connect, with this
 # reason in one "frontend change error: " line ({max} is the backend's

@@ -1,5 +1,6 @@
 /*
- * netif guest TX: the spec 4.5 checklist against crafted rings.
+ * netif guest TX: netback's request validation (indexes, chains, extras,
+ * slots, grants) against crafted rings.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -235,7 +236,7 @@ static void test_gso_extra(void)
     g_assert_cmpuint(f->delivered[0].gso_type, ==, XEN_NETIF_GSO_TYPE_TCPV6);
     g_assert_cmpuint(f->delivered[0].gso_size, ==, 1400);
     g_assert_cmpuint(f->delivered[1].gso_type, ==, XEN_NETIF_GSO_TYPE_NONE);
-    /* The extra slot is consumed and answered NULL (spec 4.7.2). */
+    /* An extra info slot is consumed and answered NETIF_RSP_NULL. */
     assert_tx_status(f, 0, 7, NETIF_RSP_OKAY);
     assert_tx_status(f, 1, 0, NETIF_RSP_NULL);
     assert_tx_status(f, 2, 8, NETIF_RSP_OKAY);

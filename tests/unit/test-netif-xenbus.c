@@ -1,7 +1,7 @@
 /*
  * netif negotiation: backend keys per configuration and the frontend keys
- * Linux netfront writes for 1 and 4 queues, split or not, plus the
- * malformed cases of spec 5.4.
+ * Linux netfront writes for 1 and 4 queues, split or not, plus malformed
+ * ones a hostile frontend writes (shared ring pages or ports, bad numbers).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */

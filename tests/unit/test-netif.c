@@ -1,5 +1,5 @@
 /*
- * netif core: ring sizes, index checks, slot bounds (spec §4.5), the
+ * netif core: ring sizes, index checks, slot bounds within a page, the
  * multicast filter and the flow hash.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later

@@ -246,3 +246,8 @@ def main(argv):
     except KeyboardInterrupt:
         print("xenbed: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (xenbed jobs | head): stop quietly, and
+        # keep the interpreter's final flush from raising again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
