@@ -14,6 +14,9 @@
 #define XENBED_LIBXEN_H
 
 #include "tests/qtest/libqtest.h"
+
+/* hw/xen/xen.h picks the Xen interface version QEMU implements */
+#include "hw/xen/xen.h"
 #include "hw/xen/interface/xen.h"
 #include "hw/xen/interface/event_channel.h"
 
