@@ -23,6 +23,12 @@ XenQTest *xen_qtest_start(int nr_vcpus, const char *accel_opts)
 XenQTest *xen_qtest_start_args(int nr_vcpus, const char *accel_opts,
                                const char *extra_args)
 {
+    return xen_qtest_start_on("pc", nr_vcpus, accel_opts, extra_args);
+}
+
+XenQTest *xen_qtest_start_on(const char *machine, int nr_vcpus,
+                             const char *accel_opts, const char *extra_args)
+{
     XenQTest *x = g_new0(XenQTest, 1);
     struct xen_add_to_physmap xatp = {
         .domid = DOMID_SELF,
@@ -38,8 +44,8 @@ XenQTest *xen_qtest_start_args(int nr_vcpus, const char *accel_opts,
     x->nr_vcpus = nr_vcpus;
     x->next_free_gpa = XEN_QTEST_FREE_GPA;
     /* XENBED_QTEST_QEMU_ARGS: firmware paths (meson.build) */
-    x->qts = qtest_initf("-M pc -accel qtest,xen-version=0x4000a%s%s "
-                         "-smp %d -m " XEN_QTEST_RAM " %s %s",
+    x->qts = qtest_initf("-M %s -accel qtest,xen-version=0x4000a%s%s "
+                         "-smp %d -m " XEN_QTEST_RAM " %s %s", machine,
                          accel_opts ? "," : "", accel_opts ? accel_opts : "",
                          nr_vcpus, g_getenv("XENBED_QTEST_QEMU_ARGS") ?: "",
                          extra_args);

@@ -60,6 +60,9 @@ XenQTest *xen_qtest_start(int nr_vcpus, const char *accel_opts);
 /* The same with @extra_args on QEMU's command line */
 XenQTest *xen_qtest_start_args(int nr_vcpus, const char *accel_opts,
                                const char *extra_args);
+/* The same on @machine ("pc" or "q35") */
+XenQTest *xen_qtest_start_on(const char *machine, int nr_vcpus,
+                             const char *accel_opts, const char *extra_args);
 void xen_qtest_end(XenQTest *x);
 
 /* A page of guest RAM of the test's own, zeroed */

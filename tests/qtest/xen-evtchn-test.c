@@ -12,9 +12,9 @@
 #define FIFO_LINKED     (1u << EVTCHN_FIFO_LINKED)
 #define FIFO_LINK_MASK  ((1u << EVTCHN_FIFO_LINK_BITS) - 1)
 
-static void test_2l_delivery(void)
+static void test_2l_delivery(gconstpointer machine)
 {
-    XenQTest *x = xen_qtest_start(2, "xen-evtchn-fifo=off");
+    XenQTest *x = xen_qtest_start_on(machine, 2, "xen-evtchn-fifo=off", "");
     int64_t port = xen_evtchn_bind_ipi(x, 1);
 
     g_assert_cmpint(port, >, 0);
@@ -114,9 +114,9 @@ static void test_error_codes(void)
     xen_qtest_end(x);
 }
 
-static void test_fifo_delivery(void)
+static void test_fifo_delivery(gconstpointer machine)
 {
-    XenQTest *x = xen_qtest_start(2, NULL);
+    XenQTest *x = xen_qtest_start_on(machine, 2, NULL, "");
     uint64_t control = xen_qtest_page(x);
     uint64_t array = xen_qtest_page(x);
     int64_t a, b, port;
@@ -270,11 +270,16 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
 
-    qtest_add_func("/xen/evtchn/2l/delivery", test_2l_delivery);
+    qtest_add_data_func("/xen/evtchn/2l/delivery/pc", "pc", test_2l_delivery);
+    qtest_add_data_func("/xen/evtchn/2l/delivery/q35", "q35",
+                        test_2l_delivery);
     qtest_add_func("/xen/evtchn/2l/mask-unmask", test_2l_mask_unmask);
     qtest_add_func("/xen/evtchn/2l/loopback", test_loopback);
     qtest_add_func("/xen/evtchn/2l/error-codes", test_error_codes);
-    qtest_add_func("/xen/evtchn/fifo/delivery", test_fifo_delivery);
+    qtest_add_data_func("/xen/evtchn/fifo/delivery/pc", "pc",
+                        test_fifo_delivery);
+    qtest_add_data_func("/xen/evtchn/fifo/delivery/q35", "q35",
+                        test_fifo_delivery);
     qtest_add_func("/xen/evtchn/fifo/control-errors",
                    test_fifo_control_errors);
     qtest_add_func("/xen/evtchn/fifo/reset-to-2l", test_fifo_reset_to_2l);
