@@ -305,8 +305,11 @@ def qemu_argv(kernel_image, initrd, append="", smp=2, memory="512M",
 FATAL_OUTPUT = ("KVM internal error", "emulation failure")
 
 
-def boot(argv, timeout=120, migrate_at=None):
+def boot(argv, timeout=120, migrate_at=None, console=None):
     """Run QEMU until the guest powers off; parse its XENBED- lines.
+
+    console, if given, is the deque the console lines go to (a caller that
+    watches them as they come, or wants more than the last 2000).
 
     With migrate_at, once the guest prints `XENBED-MARK <migrate_at>`, QEMU
     migrates the running guest to a file and quits, and a second QEMU with
@@ -316,7 +319,8 @@ def boot(argv, timeout=120, migrate_at=None):
     if not Path(argv[0]).exists():
         raise XenbedError(f"{argv[0]} does not exist: run xenbed build")
     start = time.monotonic()
-    console = deque(maxlen=2000)
+    if console is None:
+        console = deque(maxlen=2000)
     fatal = threading.Event()
     marks = {}
     deadline = start + timeout

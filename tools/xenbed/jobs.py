@@ -20,7 +20,6 @@ import re
 import shlex
 import socket
 import subprocess
-import tempfile
 import threading
 import time
 import tomllib
@@ -405,22 +404,6 @@ class _Console(deque):
         self.on_line(line)
 
 
-def _boot(argv, timeout, console):
-    """guest.boot without migration, on a console we watch."""
-    if not Path(argv[0]).exists():
-        raise guest.GuestError(f"{argv[0]} does not exist: run xenbed build",
-                               console)
-    start = time.monotonic()
-    fatal, marks = threading.Event(), {}
-    with tempfile.TemporaryDirectory(prefix="xenbed-job-") as tmp:
-        diag = Path(tmp) / "diag.sock"
-        argv = argv + ["-qmp", f"unix:{diag},server=on,wait=off"]
-        proc, reader = guest._start(argv, console, fatal, marks)
-        guest._wait(proc, reader, console, fatal, start + timeout, timeout,
-                    diag=diag)
-    return guest._parse(console, proc.returncode, start, argv, marks)
-
-
 def classify(err, console):
     """INFRA when the failure is not the kernel's: QEMU would not start
     or crashed (non-zero exit), stopped the guest with a fatal error, or
@@ -584,9 +567,9 @@ def run_job(opts, only_step=None, printer=print, log_root=None,
                      f"{opts['smp']} vCPUs)")
         progress.marks["qemu"] = time.monotonic()
         try:
-            _boot(argv, opts["timeout"], console)
+            guest.boot(argv, opts["timeout"], console=console)
             progress.say("guest powered off")
-        except guest.GuestError as e:
+        except XenbedError as e:
             err = e
             progress.say(f"guest run failed: {str(e).splitlines()[0]}")
     run.seconds = time.time() - started
