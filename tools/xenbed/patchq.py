@@ -25,8 +25,8 @@ IDENTITY = ["-c", "user.name=xenbed", "-c", "user.email=xenbed@localhost",
             "-c", "core.abbrev=12"]
 
 
-def git(*args, capture=False):
-    cmd = ["git", "-C", str(TREE), *IDENTITY, *args]
+def git(*args, capture=False, tree=TREE):
+    cmd = ["git", "-C", str(tree), *IDENTITY, *args]
     if capture:
         return subprocess.run(cmd, check=True, stdout=subprocess.PIPE,
                               text=True).stdout
@@ -41,16 +41,14 @@ def commits_after_base():
 def make_tree(tree, patches):
     """A git tree at `tree`: the pristine tarball tagged BASE_TAG, then one
     commit per patch."""
-    def tree_git(*args):
-        run(["git", "-C", str(tree), *IDENTITY, *args], quiet=True)
-
     qemu.extract(qemu.tarball(), tree)
-    tree_git("init", "-q")
+    git("init", "-q", tree=tree)
     # The xenbed/ link is made by the build, never committed.
     (tree / ".git" / "info" / "exclude").write_text("/xenbed\n/build/\n")
-    tree_git("add", "-A", "-f")
-    tree_git("commit", "-q", "-m", f"QEMU {qemu.inputs.QEMU_VERSION} (base)")
-    tree_git("tag", BASE_TAG)
+    git("add", "-A", "-f", tree=tree)
+    git("commit", "-q", "-m", f"QEMU {qemu.inputs.QEMU_VERSION} (base)",
+        tree=tree)
+    git("tag", BASE_TAG, tree=tree)
     for p in patches:
         proc = subprocess.run(["git", "-C", str(tree), *IDENTITY, "am", "-q",
                                "--keep-cr", str(p)], stdout=subprocess.PIPE,
@@ -126,24 +124,19 @@ def check(patches=None, tree=CHECK_TREE):
         shutil.rmtree(tree)
     make_tree(tree, patches)
     (tree / "xenbed").symlink_to(REPO)
-    tree_git = ["git", "-C", str(tree), *IDENTITY]
-    commits = subprocess.run(tree_git + ["rev-list", "--reverse",
-                                         f"{BASE_TAG}..HEAD"],
-                             stdout=subprocess.PIPE, text=True,
-                             check=True).stdout.split()
+    commits = git("rev-list", "--reverse", f"{BASE_TAG}..HEAD", capture=True,
+                  tree=tree).split()
     obj = tree / "build"
     obj.mkdir()
     # The +ds tarball configures only from the first patch on (0001).
-    run(["git", "-C", str(tree), "checkout", "-q", commits[0]], quiet=True)
+    git("checkout", "-q", commits[0], tree=tree)
     run([tree / "configure", *qemu.CONFIGURE_ARGS,
          f"--cc=ccache {os.environ.get('CC', 'cc')}"], cwd=obj, quiet=True)
     failures = []
     for patch, commit in zip(patches, commits):
-        run(tree_git + ["checkout", "-q", commit], quiet=True)
-        touched = subprocess.run(
-            tree_git + ["diff-tree", "--no-commit-id", "--name-only", "-r",
-                        commit], stdout=subprocess.PIPE, text=True,
-            check=True).stdout.split()
+        git("checkout", "-q", commit, tree=tree)
+        touched = git("diff-tree", "--no-commit-id", "--name-only", "-r",
+                      commit, capture=True, tree=tree).split()
         # Regenerate build.ninja first when the patch changed the build.
         proc = subprocess.run(["ninja", "-C", str(obj), "build.ninja"],
                               stdout=subprocess.PIPE,
