@@ -200,10 +200,6 @@ def configure(obj=OBJ, extra_args=()):
     key = "\n".join(args)
     stamp = obj.parent / f"{obj.name}.configure.stamp"
     version_stamp = obj.parent / f"{obj.name}.pkgversion.stamp"
-    if obj == OBJ:
-        # The names the stamps had before there were two builds
-        stamp = QEMU_DIR / "configure.stamp"
-        version_stamp = QEMU_DIR / "pkgversion.stamp"
     obj.mkdir(parents=True, exist_ok=True)
     if read_stamp(stamp) != key or not (obj / "build.ninja").exists():
         run([SRC / "configure", *args, f"--with-pkgversion={pkgversion()}"],
