@@ -29,7 +29,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import flights, jobs, kernel
+from . import flights, inputs, jobs, kernel
 from .common import REPO, XenbedError
 
 SKIP, ABORT = 125, 128
@@ -95,9 +95,7 @@ def add_step_only_arguments(p):
 
 
 def default_build_dir(tree):
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or
-                 Path.home() / ".cache")
-    return cache / "xenbed" / "linux-build" / Path(tree).resolve().name
+    return inputs.cache_dir() / "linux-build" / Path(tree).resolve().name
 
 
 def build(tree, args, out):

@@ -70,8 +70,8 @@ def pins():
 
 def cache_dir():
     """xenbed's download cache: fetched inputs and apt's state for them."""
-    return Path(os.environ.get("XDG_CACHE_HOME",
-                               Path.home() / ".cache")) / "xenbed"
+    return Path(os.environ.get("XDG_CACHE_HOME") or
+                Path.home() / ".cache") / "xenbed"
 
 
 def search_dirs():
