@@ -10,12 +10,8 @@ import pytest
 from xenbed import bisect, cli, flights, inputs, jobs
 
 
-@pytest.fixture(autouse=True)
-def data_home(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.delenv("XENBED_CONFIG", raising=False)
-    return tmp_path / "data"
+# A private data and config home for every test (conftest.py)
+pytestmark = pytest.mark.usefixtures("data_home")
 
 
 def fake_search(outcomes):

@@ -37,15 +37,14 @@ fi
 
 
 @pytest.fixture(autouse=True)
-def data_home(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.delenv("XENBED_CONFIG", raising=False)
+def kernel_env(data_home, monkeypatch):
+    """A private data home (conftest.py), and the pinned 6.12 kernel for
+    the test tree's build command."""
     kern = kernel.resolve("6.12")
     monkeypatch.setenv("KIMAGE", str(kern.image))
     monkeypatch.setenv("KMODULES", str(kern.modules))
     monkeypatch.setenv("KRELEASE", kern.release)
-    return tmp_path / "data"
+    return data_home
 
 
 def make_tree(path, states):

@@ -12,13 +12,8 @@ from xenbed import cli, flights, guest, jobs
 from xenbed.common import REPO, XenbedError
 
 
-@pytest.fixture(autouse=True)
-def data_home(tmp_path, monkeypatch):
-    """Never write into the user's history."""
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.delenv("XENBED_CONFIG", raising=False)
-    return tmp_path / "data"
+# A private data and config home for every test (conftest.py)
+pytestmark = pytest.mark.usefixtures("data_home")
 
 
 def run_cli(argv, capsys):

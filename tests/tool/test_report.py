@@ -14,10 +14,8 @@ from xenbed import flights, jobs, kernel
 from xenbed.common import REPO
 
 
-@pytest.fixture(autouse=True)
-def data_home(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    return tmp_path / "data"
+# A private data and config home for every test (conftest.py)
+pytestmark = pytest.mark.usefixtures("data_home")
 
 
 def record(job, release, results, mbps, days_ago):
