@@ -25,6 +25,8 @@
 #include "xen-qtest.h"
 
 #define XEN_QTEST_HYPERCALL_WORDS 9     /* the command, VCPU, NR, A1..A6 */
+#define XEN_QTEST_HYPERCALL_USAGE \
+    "xen_hypercall takes VCPU NR A1 A2 A3 A4 A5 A6"
 
 static bool xen_qtest_parse(gchar **words, uint64_t *values, char **err)
 {
@@ -32,7 +34,7 @@ static bool xen_qtest_parse(gchar **words, uint64_t *values, char **err)
 
     for (i = 1; i < XEN_QTEST_HYPERCALL_WORDS; i++) {
         if (!words[i] || !*words[i]) {
-            *err = g_strdup("xen_hypercall takes VCPU NR A1 A2 A3 A4 A5 A6");
+            *err = g_strdup(XEN_QTEST_HYPERCALL_USAGE);
             return false;
         }
         if (qemu_strtou64(words[i], NULL, 0, &values[i - 1]) < 0) {
@@ -41,7 +43,7 @@ static bool xen_qtest_parse(gchar **words, uint64_t *values, char **err)
         }
     }
     if (words[i]) {
-        *err = g_strdup("xen_hypercall takes VCPU NR A1 A2 A3 A4 A5 A6");
+        *err = g_strdup(XEN_QTEST_HYPERCALL_USAGE);
         return false;
     }
     return true;

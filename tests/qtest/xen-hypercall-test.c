@@ -105,6 +105,14 @@ static void test_version_subops(void)
                                   XEN_QTEST_ARGS_GPA, 0), ==, -XEN_EPERM);
     g_assert_cmpint(xen_hypercall(x, 0, XEN_HC_XEN_VERSION, 11, 0, 0), ==,
                     -XEN_ENOSYS);
+
+    /* Result buffers outside RAM, or in the BIOS ROM: nothing written */
+    g_assert_cmpint(xen_hypercall(x, 0, XEN_HC_XEN_VERSION,
+                                  XENVER_capabilities, 0xfffff000ULL, 0),
+                    ==, -XEN_EFAULT);
+    g_assert_cmpint(xen_hypercall(x, 0, XEN_HC_XEN_VERSION,
+                                  XENVER_guest_handle, 0x7ffff000000ULL, 0),
+                    ==, -XEN_EFAULT);
     xen_qtest_end(x);
 }
 
