@@ -23,13 +23,6 @@ INIT_CONTROL, EXPAND_ARRAY, SET_PRIORITY = 11, 12, 13
 MMIO_GFN = 0xfee00
 
 
-@pytest.fixture(params=["tcg", "kvm"])
-def xen_accel(request):
-    if request.param == "kvm" and guest.accelerator("auto") != "kvm":
-        pytest.skip("KVM cannot run a guest on this machine")
-    return request.param
-
-
 def boot_fifo(kern, accel, calls=None, *, accel_options="", append="",
               name="test-fifo"):
     """Download through xen-netfront, then issue `calls` (name: (cmd,

@@ -45,13 +45,6 @@ def rx_average(res):
     return (b1 - b0) / (p1 - p0)
 
 
-@pytest.fixture(params=["tcg", "kvm"])
-def xen_accel(request):
-    if request.param == "kvm" and guest.accelerator("auto") != "kvm":
-        pytest.skip("KVM cannot run a guest on this machine")
-    return request.param
-
-
 def cgi_network(blob_size, device_options):
     """guest.cgi_network with a xen-net-device xn0 and its counters."""
     return guest.cgi_network(

@@ -5,7 +5,7 @@ import os
 import sys
 
 from . import deps, qemu
-from .common import XenbedError, die, log
+from .common import REPO, XenbedError, die, log
 
 
 def cmd_setup(args):
@@ -30,24 +30,34 @@ def build_all(jobs=None, sanitize=False):
 
 
 def cmd_run(args):
-    from . import runjob
+    from . import guest, nested, runjob
+    if nested.inside():
+        return runjob.main(args)    # the outer xenbed has built it all
     deps.setup()
     build_all()
+    if guest.accel_choice(args.accel) == "kvm" and not guest.kvm_direct():
+        return nested.run([str(REPO / "xenbed")] + args.argv)
     return runjob.main(args)
 
 
 def cmd_test(args):
-    from . import testrun
-    deps.setup()
-    # The qtests run against the sanitized QEMU too.
-    build_all(sanitize=args.suite in ("all", "qtest") and not args.keyword)
+    from . import nested, testrun
+    if not nested.inside():
+        deps.setup()
+        # The qtests run against the sanitized QEMU too.
+        build_all(sanitize=args.suite in ("all", "qtest") and
+                  not args.keyword)
     return testrun.main(args)
 
 
 def cmd_bench(args):
-    from . import bench
+    from . import bench, guest, nested
+    if nested.inside():
+        return bench.main(args)
     deps.setup()
     build_all()
+    if guest.accel_choice(args.accel) == "kvm" and not guest.kvm_direct():
+        return nested.run([str(REPO / "xenbed")] + args.argv)
     return bench.main(args)
 
 
@@ -166,6 +176,14 @@ def parser():
                    default="all")
     s.add_argument("-k", dest="keyword", help="pytest -k expression for "
                    "the guest suite")
+    s.add_argument("--accel", choices=["auto", "kvm", "tcg"], default="auto",
+                   help="the guest tests' variants to run: auto (default) "
+                   "runs the TCG ones and the KVM ones directly where "
+                   "/dev/kvm runs a guest, else KVM nested under TCG for "
+                   "the subset in tests/guest/kvm-ci.txt; kvm runs every "
+                   "KVM variant (nested where needed)")
+    s.add_argument("--kvm-ci", action="store_true",
+                   help="only the KVM variants tests/guest/kvm-ci.txt lists")
     s.set_defaults(func=cmd_test)
 
     s = sub.add_parser("bench", help="benchmarks that print figures")
@@ -239,6 +257,7 @@ def main(argv):
         args = argparse.Namespace(func=cmd_qemu, qemu_args=argv[1:])
     else:
         args = parser().parse_args(argv)
+        args.argv = list(argv)
     try:
         return args.func(args)
     except XenbedError as e:

@@ -35,6 +35,7 @@ PACKAGES = {
     "libclang-rt-14-dev": "libFuzzer runtime",
     "pyflakes3": "Python linter (tool suite)",
     "python3-matplotlib": "xenbed report's plots",
+    "qemu-system-common": "virtiofsd: the KVM host VM's view of the host",
 }
 
 # QEMU 10 needs meson >= 1.5 and pycotap at configure time; Debian 12 has

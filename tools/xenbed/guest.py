@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import kernel, qemu
+from . import kernel, nested, qemu
 from .common import BUILD, XenbedError, log, read_stamp, write_stamp
 
 BLOB_GUEST_ADDR = "10.0.2.100"
@@ -39,18 +39,30 @@ def kvm_usable():
     return os.access("/dev/kvm", os.R_OK | os.W_OK)
 
 
+def accel_choice(choice="auto"):
+    """The user's choice: an explicit one, else $XENBED_ACCEL, else auto."""
+    if choice == "auto":
+        choice = os.environ.get("XENBED_ACCEL", "auto")
+    if choice not in ("auto", "kvm", "tcg"):
+        raise XenbedError(f"accelerator {choice}: use kvm, tcg or auto")
+    return choice
+
+
+def kvm_direct():
+    """/dev/kvm can run a Linux guest (not only a nested KVM host VM)."""
+    return kvm_usable() and kvm_probe()
+
+
 def accelerator(choice="auto"):
     """'kvm' or 'tcg'.  auto (or $XENBED_ACCEL) picks KVM only when
     /dev/kvm exists and a probe boot under it works: some sandboxes expose
-    a /dev/kvm that cannot run a Linux guest."""
-    choice = os.environ.get("XENBED_ACCEL", choice) if choice == "auto" \
-        else choice
+    a /dev/kvm that cannot run a Linux guest (xenbed then nests KVM under
+    TCG where asked to: see nested.py)."""
+    choice = accel_choice(choice)
     if choice == "auto":
-        return "kvm" if kvm_usable() and kvm_probe() else "tcg"
+        return "kvm" if kvm_direct() else "tcg"
     if choice == "kvm" and not kvm_usable():
         raise XenbedError("--accel kvm: /dev/kvm is missing or not usable")
-    if choice not in ("kvm", "tcg"):
-        raise XenbedError(f"accelerator {choice}: use kvm, tcg or auto")
     return choice
 
 
@@ -68,7 +80,8 @@ def kvm_probe():
         works = True
     except XenbedError as e:
         log("/dev/kvm is present but a probe boot under KVM failed "
-            f"({str(e).splitlines()[0]}); using TCG")
+            f"({str(e).splitlines()[0]}): auto means TCG here, and "
+            "--accel kvm runs KVM nested under TCG")
         works = False
     write_stamp(stamp, f"{key}={'yes' if works else 'no'}")
     return works
@@ -318,6 +331,7 @@ def boot(argv, timeout=120, migrate_at=None, console=None):
     says "completed", or why QEMU refused (the guest then runs on)."""
     if not Path(argv[0]).exists():
         raise XenbedError(f"{argv[0]} does not exist: run xenbed build")
+    timeout *= nested.timeout_scale()
     start = time.monotonic()
     if console is None:
         console = deque(maxlen=2000)

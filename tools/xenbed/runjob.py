@@ -3,7 +3,7 @@
 import subprocess
 from pathlib import Path
 
-from . import guest, kernel
+from . import guest, kernel, nested
 from .common import XenbedError
 
 # What netfront writes in its xenstore directory once it has negotiated.
@@ -57,7 +57,8 @@ def main(args):
         argv = guest.qemu_argv(kern.image, initrd, append=args.append,
                                smp=args.smp, memory=args.memory,
                                accel=accel_arg, devices=devices)
-        print(f"xenbed run: booting {kern.label} ({accel.upper()}, "
+        print(f"xenbed run: booting {kern.label} "
+              f"({nested.accel_label(accel)}, "
               f"{args.smp} vCPUs)", flush=True)
         if args.initrd:
             return subprocess.call(argv)
@@ -70,7 +71,8 @@ def main(args):
     print("xenbed run report")
     print(f"  kernel        {res.release} ({kern.source})")
     fallback = accel == "tcg" and args.accel == "auto"
-    print(f"  accelerator   {accel}{' (KVM not usable here)' if fallback else ''}")
+    print(f"  accelerator   {nested.accel_label(accel)}"
+          f"{' (KVM not usable here)' if fallback else ''}")
     print(f"  vCPUs         {res.results.get('nproc', '?')} of {args.smp}")
     if xen:
         print(f"  Xen           {args.xen_version}: guest says "

@@ -6,8 +6,8 @@ import re
 import subprocess
 import xml.etree.ElementTree as ET
 
-from . import libs, qemu
-from .common import BUILD, REPO, SYSTEM_PYTHON, log
+from . import guest, libs, nested, qemu
+from .common import BUILD, REPO, SYSTEM_PYTHON, XenbedError, log
 
 TAP_LINE = re.compile(r"^(not ok|ok)\b.*?(#\s*SKIP)?", re.IGNORECASE)
 PYTEST_DIRS = {"tool": REPO / "tests" / "tool", "guest": REPO / "tests" / "guest"}
@@ -85,9 +85,10 @@ def fuzz_suite(tree):
     return tally
 
 
-def pytest_suite(name, keyword=None):
+def pytest_suite(name, keyword=None, options=(), label=None,
+                 result_name=None):
     tally = Tally()
-    junit = BUILD / "test-results" / f"{name}.xml"
+    junit = BUILD / "test-results" / f"{result_name or name}.xml"
     junit.parent.mkdir(parents=True, exist_ok=True)
     if junit.exists():
         junit.unlink()
@@ -97,21 +98,76 @@ def pytest_suite(name, keyword=None):
         ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
     cmd = [SYSTEM_PYTHON, "-m", "pytest", "-rA", "-p", "no:cacheprovider",
            f"--junitxml={junit}", str(PYTEST_DIRS[name])]
+    cmd += list(options)
     if keyword:
         cmd += ["-k", keyword]
     proc = subprocess.run(cmd, env=env, cwd=REPO)
-    if junit.exists():
-        for suite in ET.parse(junit).getroot().iter("testsuite"):
-            total = int(suite.get("tests", 0))
-            failed = int(suite.get("failures", 0)) + int(suite.get("errors", 0))
-            skipped = int(suite.get("skipped", 0))
-            tally.failed += failed
-            tally.skipped += skipped
-            tally.passed += total - failed - skipped
+    junit_tally(junit, tally)
     # Exit 5 is "no tests collected" (e.g. a -k that matched none).
     if proc.returncode not in (0, 5) and tally.failed == 0:
         tally.failed += 1
-    log(f"{name}: {tally.line()}")
+    log(f"{label or name}: {tally.line()}")
+    return tally
+
+
+def junit_tally(junit, tally):
+    if not junit.exists():
+        return
+    for suite in ET.parse(junit).getroot().iter("testsuite"):
+        total = int(suite.get("tests", 0))
+        failed = int(suite.get("failures", 0)) + int(suite.get("errors", 0))
+        skipped = int(suite.get("skipped", 0))
+        tally.failed += failed
+        tally.skipped += skipped
+        tally.passed += total - failed - skipped
+
+
+def guest_suites(args):
+    """The guest tests' TCG and KVM variants.  KVM runs directly where
+    /dev/kvm can run a guest, else nested under TCG: every KVM variant
+    with --accel kvm, the kvm-ci.txt subset by default."""
+    if nested.inside():
+        # -v: a line per test, so the outer console shows progress.
+        return pytest_suite("guest", args.keyword,
+                            ["-v", "--accel-variants=kvm"] +
+                            (["--kvm-ci"] if args.kvm_ci else []),
+                            label="guest (kvm, nested under TCG)",
+                            result_name="guest-kvm")
+    accel = guest.accel_choice(args.accel)
+    if accel == "tcg":
+        return pytest_suite("guest", args.keyword, ["--accel-variants=tcg"])
+    if guest.kvm_direct():
+        variants = "kvm" if accel == "kvm" else "all"
+        return pytest_suite("guest", args.keyword,
+                            [f"--accel-variants={variants}"] +
+                            (["--kvm-ci"] if args.kvm_ci else []))
+    tally = Tally()
+    if accel == "auto":
+        tally.add(pytest_suite("guest", args.keyword,
+                               ["--accel-variants=tcg"]))
+    tally.add(nested_guest_suite(args.keyword,
+                                 args.kvm_ci or accel == "auto"))
+    return tally
+
+
+def nested_guest_suite(keyword, kvm_ci):
+    """The KVM variants in the KVM host VM; counted from its JUnit file."""
+    tally = Tally()
+    junit = BUILD / "test-results" / "guest-kvm.xml"
+    if junit.exists():
+        junit.unlink()
+    command = [str(REPO / "xenbed"), "test", "--suite", "guest",
+               "--accel", "kvm"] + (["--kvm-ci"] if kvm_ci else []) + \
+        (["-k", keyword] if keyword else [])
+    try:
+        rc = nested.run(command, echo=lambda line: print(line, flush=True))
+    except XenbedError as e:
+        log(f"guest (kvm, nested under TCG): {e}")
+        rc = None
+    junit_tally(junit, tally)
+    if rc not in (0, 5) and tally.failed == 0:
+        tally.failed += 1
+    log(f"guest (kvm, nested under TCG): {tally.line()}")
     return tally
 
 
@@ -132,8 +188,9 @@ def main(args):
             total.add(unit_suite(obj, label, suite="xenbed-qtest",
                                  meson=qemu.meson_in_venv(obj),
                                  targets=targets))
-    for name in PYTEST_DIRS:
-        if args.suite in ("all", name):
-            total.add(pytest_suite(name, args.keyword))
+    if args.suite in ("all", "tool"):
+        total.add(pytest_suite("tool", args.keyword))
+    if args.suite in ("all", "guest"):
+        total.add(guest_suites(args))
     print(total.line(), flush=True)
     return 1 if total.failed or not (total.passed or total.failed) else 0

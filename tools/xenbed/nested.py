@@ -1,0 +1,196 @@
+"""A KVM host VM: KVM nested under TCG where /dev/kvm cannot run a guest.
+
+TCG emulates AMD SVM with nested paging, so a Linux guest under TCG with
+kvm-amd loaded has a working /dev/kvm (kvm_amd only: TCG has no VMX).
+That guest, L1, boots the pinned 6.12 cloud kernel with a busybox
+initramfs, mounts the host's root read-only through virtiofs (writes go
+to a tmpfs overlay) and the checkout's build/ folder read-write, chroots
+into that and runs one xenbed command there: the same code, tests and
+assertions as on the host, now with a /dev/kvm that works.  Inside,
+XENBED_NESTED=tcg says so: reports read "kvm (nested under TCG)", the
+outer xenbed has already built everything, and guest timeouts stretch.
+"""
+
+import os
+import shlex
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+from . import kernel, qemu
+from .common import BUILD, REPO, XenbedError, log
+
+VIRTIOFSD = Path("/usr/lib/qemu/virtiofsd")   # Debian: qemu-system-common
+L1_KERNEL = "6.12"
+L1_MODULES = ["kvm", "kvm_amd", "overlay", "tun", "virtiofs"]
+L1_CPU = "EPYC,+svm,+npt"
+L1_SMP = 2
+L1_MEMORY_MB = 6144
+# L2 guests boot about ten times slower under KVM nested in TCG.
+TIMEOUT_SCALE = 5
+
+# Runs as L1's test script under tests/guest/init, which has mounted
+# /proc, /sys and /dev and loaded L1_MODULES.
+L1_SCRIPT = r"""
+for arg in $(cat /proc/cmdline); do
+    case "$arg" in
+    xenbed.run=*) run="${arg#xenbed.run=}" ;;
+    xenbed.build=*) build="${arg#xenbed.build=}" ;;
+    esac
+done
+[ -c /dev/kvm ] || { echo "XENBED-RESULT no-dev-kvm"; exit 90; }
+mkdir -p /host /scratch /root
+mount -t virtiofs -o ro host /host
+mount -t tmpfs -o size=4g tmpfs /scratch
+mkdir -p /scratch/upper /scratch/work
+mount -t overlay -o lowerdir=/host,upperdir=/scratch/upper,workdir=/scratch/work overlay /root
+mount -t virtiofs build "/root$build"
+mount -t proc proc /root/proc
+mount -t sysfs sysfs /root/sys
+mount -t devtmpfs devtmpfs /root/dev
+mkdir -p /root/dev/pts /root/dev/shm
+mount -t devpts devpts /root/dev/pts
+mount -t tmpfs tmpfs /root/dev/shm
+mount -t tmpfs tmpfs /root/tmp
+mount -t tmpfs tmpfs /root/run
+ip link set lo up
+echo "XENBED-NESTED-READY"
+chroot /root /bin/sh "$run"
+"""
+
+
+def inside():
+    """True in the KVM host VM (set by the L1 run script)."""
+    return os.environ.get("XENBED_NESTED") == "tcg"
+
+
+def accel_label(accel):
+    """How reports name the accelerator."""
+    if accel == "kvm" and inside():
+        return "kvm (nested under TCG)"
+    return accel
+
+
+def timeout_scale():
+    return TIMEOUT_SCALE if inside() else 1
+
+
+def check_host():
+    if not VIRTIOFSD.exists():
+        raise XenbedError(f"{VIRTIOFSD} missing: the KVM host VM needs it "
+                          "(xenbed setup installs qemu-system-common)")
+    if os.geteuid() != 0:
+        raise XenbedError("the KVM host VM needs root (virtiofsd shares /)")
+
+
+def _virtiofsd(socket, source):
+    # Its stderr: only noise ("Unexpected poll revents") as L1 powers off.
+    return subprocess.Popen(
+        [str(VIRTIOFSD), f"--socket-path={socket}", "-o", f"source={source}",
+         "-o", "cache=auto", "-o", "sandbox=chroot", "-o", "log_level=err"],
+        stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def l1_argv(initrd, run_script, sockets):
+    kern = kernel.resolve(L1_KERNEL)
+    mem = f"{L1_MEMORY_MB}M"
+    argv = [str(qemu.OBJ / "qemu-system-x86_64")] + qemu.firmware_args()
+    argv += ["-M", "q35,memory-backend=l1ram",
+             "-accel", os.environ.get("XENBED_L1_ACCEL", "tcg"),
+             "-cpu", L1_CPU, "-smp", str(L1_SMP), "-m", mem,
+             "-object", f"memory-backend-memfd,id=l1ram,size={mem},share=on",
+             "-nodefaults", "-no-user-config", "-display", "none",
+             "-vga", "none", "-serial", "stdio", "-no-reboot",
+             "-kernel", str(kern.image), "-initrd", str(initrd),
+             "-append", f"console=ttyS0 quiet panic=-1 xenbed.run={run_script} "
+                        f"xenbed.build={BUILD}"]
+    for tag, socket in sockets.items():
+        argv += ["-chardev", f"socket,id=fs-{tag},path={socket}",
+                 "-device", f"vhost-user-fs-pci,chardev=fs-{tag},tag={tag}"]
+    return argv
+
+
+def run(command, env=None, timeout=6 * 3600, echo=print):
+    """Run `command` (argv) in the KVM host VM with env added to the
+    environment; its output goes to echo() line by line.  Returns its
+    exit status."""
+    check_host()
+    kern = kernel.resolve(L1_KERNEL)
+    initrd = kernel.build_initramfs(kern, L1_MODULES, L1_SCRIPT,
+                                    name="kvm-host")
+    jobs = BUILD / "nested"
+    jobs.mkdir(parents=True, exist_ok=True)
+    job = jobs / f"run-{os.getpid()}"
+    job.mkdir(exist_ok=True)
+    run_env = {k: v for k, v in os.environ.items()
+               if k.startswith("XENBED_") or k in ("HOME", "PATH", "LANG")}
+    run_env.update({"XENBED_NESTED": "tcg", "XENBED_ACCEL": "kvm",
+                    **(env or {})})
+    script = job / "run.sh"
+    script.write_text(
+        "".join(f"export {k}={shlex.quote(v)}\n" for k, v in run_env.items())
+        + f"cd {shlex.quote(str(REPO))}\n"
+        + "exec " + " ".join(shlex.quote(str(a)) for a in command) + "\n")
+    sockets = {"host": job / "host.sock", "build": job / "build.sock"}
+    daemons = [_virtiofsd(sockets["host"], "/"),
+               _virtiofsd(sockets["build"], BUILD)]
+    try:
+        for socket in sockets.values():
+            _wait_for(socket)
+        argv = l1_argv(initrd, script, sockets)
+        log(f"KVM host VM: {L1_KERNEL} kernel under TCG ({L1_CPU}, "
+            f"{L1_SMP} vCPUs, {L1_MEMORY_MB} MiB) runs: "
+            + " ".join(str(a) for a in command))
+        return _run_l1(argv, timeout, echo)
+    finally:
+        for daemon in daemons:
+            daemon.terminate()
+        for daemon in daemons:
+            try:
+                daemon.wait(10)
+            except subprocess.TimeoutExpired:
+                daemon.kill()
+        for path in job.iterdir():
+            path.unlink()
+        job.rmdir()
+
+
+def _wait_for(socket, seconds=10):
+    deadline = time.monotonic() + seconds
+    while not socket.exists():
+        if time.monotonic() > deadline:
+            raise XenbedError(f"virtiofsd did not create {socket}")
+        time.sleep(0.05)
+
+
+def _run_l1(argv, timeout, echo):
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    state = {"rc": None, "ready": False, "tail": []}
+
+    def reader():
+        for raw in iter(proc.stdout.readline, b""):
+            line = raw.decode("utf-8", "replace").rstrip("\r\n")
+            state["tail"] = (state["tail"] + [line])[-40:]
+            if line.startswith("XENBED-DONE rc="):
+                state["rc"] = int(line.split("=", 1)[1])
+                state["ready"] = False
+            elif line == "XENBED-NESTED-READY":
+                state["ready"] = True
+            elif state["ready"]:
+                echo(line)
+
+    thread = threading.Thread(target=reader, daemon=True)
+    thread.start()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    thread.join(10)
+    if state["rc"] is None or not state["ready"]:
+        tail = "\n".join("  | " + line for line in state["tail"])
+        raise XenbedError("the KVM host VM did not finish "
+                          f"(QEMU status {proc.returncode}):\n{tail}")
+    return state["rc"]
