@@ -65,3 +65,12 @@ def xen_accel(request):
         pytest.skip("KVM cannot run a guest here: run xenbed test "
                     "--accel kvm (KVM nested under TCG)")
     return request.param
+
+
+def pytest_runtest_logreport(report):
+    """In the KVM host VM, show a failure at once: its console is the only
+    view of the run, and the summary comes only at the very end."""
+    if report.failed and os.environ.get("XENBED_NESTED"):
+        lines = report.longreprtext.splitlines()
+        print("\n".join(["", f"XENBED-FAILED {report.nodeid}"] + lines[-60:]),
+              flush=True)

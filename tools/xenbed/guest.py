@@ -63,6 +63,10 @@ def accelerator(choice="auto"):
         return "kvm" if kvm_direct() else "tcg"
     if choice == "kvm" and not kvm_usable():
         raise XenbedError("--accel kvm: /dev/kvm is missing or not usable")
+    if choice == "kvm" and not nested.inside() and not kvm_probe():
+        raise XenbedError("--accel kvm: this /dev/kvm cannot run a guest; "
+                          "xenbed run, test and bench --accel kvm run KVM "
+                          "nested under TCG instead")
     return choice
 
 
@@ -469,9 +473,13 @@ def _host_view(qmp_socket, max_lines=120):
 
 
 def _read_console(stream, console, fatal, marks):
+    # In the KVM host VM the console is all one sees of a slow run: echo.
+    echo = nested.inside()
     for raw in iter(stream.readline, b""):
         line = raw.decode("utf-8", "replace").rstrip("\r\n")
         console.append(line)
+        if echo:
+            print(f"L2| {line}", flush=True)
         if line.startswith("XENBED-INIT "):
             marks["init"] = time.monotonic()
         elif line.startswith("XENBED-MARK "):

@@ -25,7 +25,10 @@ VIRTIOFSD = Path("/usr/lib/qemu/virtiofsd")   # Debian: qemu-system-common
 L1_KERNEL = "6.12"
 L1_MODULES = ["kvm", "kvm_amd", "overlay", "tun", "virtiofs"]
 L1_CPU = "EPYC,+svm,+npt"
-L1_SMP = 2
+# One vCPU: with two, multi-threaded TCG's SVM emulation corrupts L1's
+# memory under heavy VM exit load (the L1 kernel panics "corrupted stack
+# end detected inside scheduler" within a minute of binding 50,000 ports).
+L1_SMP = int(os.environ.get("XENBED_L1_SMP", "1"))
 L1_MEMORY_MB = 6144
 # L2 guests boot about ten times slower under KVM nested in TCG.
 TIMEOUT_SCALE = 5
@@ -56,7 +59,11 @@ mount -t tmpfs tmpfs /root/tmp
 mount -t tmpfs tmpfs /root/run
 ip link set lo up
 echo "XENBED-NESTED-READY"
-chroot /root /bin/sh "$run"
+rc=0
+chroot /root /bin/sh "$run" || rc=$?
+# Also in a file: the console's last lines can be lost at power-off.
+echo "$rc" > "/root${run%/*}/rc"
+exit "$rc"
 """
 
 
@@ -105,6 +112,8 @@ def l1_argv(initrd, run_script, sockets):
              "-kernel", str(kern.image), "-initrd", str(initrd),
              "-append", f"console=ttyS0 quiet panic=-1 xenbed.run={run_script} "
                         f"xenbed.build={BUILD}"]
+    # Debugging L1 itself, e.g. "-d cpu_reset,guest_errors -D l1.log".
+    argv += shlex.split(os.environ.get("XENBED_L1_QEMU_ARGS", ""))
     for tag, socket in sockets.items():
         argv += ["-chardev", f"socket,id=fs-{tag},path={socket}",
                  "-device", f"vhost-user-fs-pci,chardev=fs-{tag},tag={tag}"]
@@ -142,7 +151,7 @@ def run(command, env=None, timeout=6 * 3600, echo=print):
         log(f"KVM host VM: {L1_KERNEL} kernel under TCG ({L1_CPU}, "
             f"{L1_SMP} vCPUs, {L1_MEMORY_MB} MiB) runs: "
             + " ".join(str(a) for a in command))
-        return _run_l1(argv, timeout, echo)
+        return _run_l1(argv, timeout, echo, job / "rc")
     finally:
         for daemon in daemons:
             daemon.terminate()
@@ -164,7 +173,7 @@ def _wait_for(socket, seconds=10):
         time.sleep(0.05)
 
 
-def _run_l1(argv, timeout, echo):
+def _run_l1(argv, timeout, echo, rc_file):
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     state = {"rc": None, "ready": False, "tail": []}
@@ -189,7 +198,9 @@ def _run_l1(argv, timeout, echo):
         proc.kill()
         proc.wait()
     thread.join(10)
-    if state["rc"] is None or not state["ready"]:
+    if rc_file.exists():
+        state["rc"] = int(rc_file.read_text())
+    if state["rc"] is None:
         tail = "\n".join("  | " + line for line in state["tail"])
         raise XenbedError("the KVM host VM did not finish "
                           f"(QEMU status {proc.returncode}):\n{tail}")

@@ -127,9 +127,10 @@ def guest_suites(args):
     /dev/kvm can run a guest, else nested under TCG: every KVM variant
     with --accel kvm, the kvm-ci.txt subset by default."""
     if nested.inside():
-        # -v: a line per test, so the outer console shows progress.
+        # -v -s: a line per test and the guests' consoles (guest.boot
+        # echoes them here), so the outer console shows progress.
         return pytest_suite("guest", args.keyword,
-                            ["-v", "--accel-variants=kvm"] +
+                            ["-v", "-s", "--accel-variants=kvm"] +
                             (["--kvm-ci"] if args.kvm_ci else []),
                             label="guest (kvm, nested under TCG)",
                             result_name="guest-kvm")
