@@ -29,15 +29,23 @@ def build_all(jobs=None, sanitize=False):
     libs.build()
 
 
-def cmd_run(args):
-    from . import guest, nested, runjob
+def run_guest_command(args, main):
+    """Build, then main(args); in the KVM host VM when KVM is asked for
+    and /dev/kvm cannot run a guest.  Inside that VM the outer xenbed has
+    built everything already."""
+    from . import guest, nested
     if nested.inside():
-        return runjob.main(args)    # the outer xenbed has built it all
+        return main(args)
     deps.setup()
     build_all()
     if guest.accel_choice(args.accel) == "kvm" and not guest.kvm_direct():
         return nested.run([str(REPO / "xenbed")] + args.argv)
-    return runjob.main(args)
+    return main(args)
+
+
+def cmd_run(args):
+    from . import runjob
+    return run_guest_command(args, runjob.main)
 
 
 def cmd_test(args):
@@ -51,14 +59,8 @@ def cmd_test(args):
 
 
 def cmd_bench(args):
-    from . import bench, guest, nested
-    if nested.inside():
-        return bench.main(args)
-    deps.setup()
-    build_all()
-    if guest.accel_choice(args.accel) == "kvm" and not guest.kvm_direct():
-        return nested.run([str(REPO / "xenbed")] + args.argv)
-    return bench.main(args)
+    from . import bench
+    return run_guest_command(args, bench.main)
 
 
 def cmd_jobs(args):

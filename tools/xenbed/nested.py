@@ -99,8 +99,7 @@ def _virtiofsd(socket, source):
         stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def l1_argv(initrd, run_script, sockets):
-    kern = kernel.resolve(L1_KERNEL)
+def l1_argv(kern, initrd, run_script, sockets):
     mem = f"{L1_MEMORY_MB}M"
     argv = [str(qemu.OBJ / "qemu-system-x86_64")] + qemu.firmware_args()
     argv += ["-M", "q35,memory-backend=l1ram",
@@ -147,7 +146,7 @@ def run(command, env=None, timeout=6 * 3600, echo=print):
     try:
         for socket in sockets.values():
             _wait_for(socket)
-        argv = l1_argv(initrd, script, sockets)
+        argv = l1_argv(kern, initrd, script, sockets)
         log(f"KVM host VM: {L1_KERNEL} kernel under TCG ({L1_CPU}, "
             f"{L1_SMP} vCPUs, {L1_MEMORY_MB} MiB) runs: "
             + " ".join(str(a) for a in command))
