@@ -11,6 +11,7 @@
 #include "hw/xen/interface/hvm/hvm_op.h"
 #include "hw/xen/interface/hvm/params.h"
 #include "hw/xen/interface/io/xs_wire.h"
+#include "hw/xen/interface/grant_table.h"
 
 #define XEN_CALLBACK_VECTOR     0xf3
 #define XEN_CALLBACK_TYPE_VECTOR (2ULL << 56)
@@ -115,8 +116,13 @@ int64_t xen_evtchn_bind_ipi(XenQTest *x, int vcpu)
 
 int64_t xen_evtchn_alloc_unbound(XenQTest *x)
 {
+    return xen_evtchn_alloc_unbound_for(x, DOMID_SELF);
+}
+
+int64_t xen_evtchn_alloc_unbound_for(XenQTest *x, uint16_t remote_dom)
+{
     struct evtchn_alloc_unbound op = {
-        .dom = DOMID_SELF, .remote_dom = DOMID_SELF,
+        .dom = DOMID_SELF, .remote_dom = remote_dom,
     };
     int64_t ret = xen_evtchn_op(x, 0, EVTCHNOP_alloc_unbound, &op, sizeof(op));
 
@@ -160,6 +166,55 @@ int64_t xen_evtchn_reset(XenQTest *x)
     struct evtchn_reset op = { .dom = DOMID_SELF };
 
     return xen_evtchn_op(x, 0, EVTCHNOP_reset, &op, sizeof(op));
+}
+
+int64_t xen_gnttab_op(XenQTest *x, int cmd, void *arg, size_t len)
+{
+    int64_t ret;
+
+    qtest_memwrite(x->qts, XEN_QTEST_ARGS_GPA, arg, len);
+    ret = xen_hypercall(x, 0, XEN_HC_GRANT_TABLE_OP, cmd, XEN_QTEST_ARGS_GPA,
+                        1);
+    qtest_memread(x->qts, XEN_QTEST_ARGS_GPA, arg, len);
+    return ret;
+}
+
+int64_t xen_gnttab_map_frame(XenQTest *x, uint64_t idx, uint64_t gpa)
+{
+    struct xen_add_to_physmap xatp = {
+        .domid = DOMID_SELF,
+        .space = XENMAPSPACE_grant_table,
+        .idx = idx,
+        .gpfn = gpa / XEN_QTEST_PAGE_SIZE,
+    };
+
+    qtest_memwrite(x->qts, XEN_QTEST_ARGS_GPA, &xatp, sizeof(xatp));
+    return xen_hypercall(x, 0, XEN_HC_MEMORY_OP, XENMEM_add_to_physmap,
+                         XEN_QTEST_ARGS_GPA, 0);
+}
+
+uint32_t xen_grant_access(XenQTest *x, uint64_t gpa, bool readonly)
+{
+    grant_entry_v1_t entry = {
+        .domid = 0,
+        .frame = gpa / XEN_QTEST_PAGE_SIZE,
+    };
+    uint32_t ref;
+
+    if (!x->gnttab_mapped) {
+        g_assert_cmpint(xen_gnttab_map_frame(x, 0, XEN_QTEST_GNTTAB_GPA), ==,
+                        0);
+        x->gnttab_mapped = true;
+        x->next_gref = GNTTAB_NR_RESERVED_ENTRIES;
+    }
+    ref = x->next_gref++;
+    g_assert_cmpuint(ref, <, XEN_QTEST_PAGE_SIZE / sizeof(entry));
+    qtest_memwrite(x->qts, XEN_QTEST_GNTTAB_GPA + ref * sizeof(entry),
+                   &entry, sizeof(entry));
+    /* The flags last, as a guest does: the entry is valid from then on. */
+    qtest_writew(x->qts, XEN_QTEST_GNTTAB_GPA + ref * sizeof(entry),
+                 GTF_permit_access | (readonly ? GTF_readonly : 0));
+    return ref;
 }
 
 #define XEN_2L_WORD_BITS    64

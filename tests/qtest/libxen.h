@@ -25,10 +25,12 @@
 #define XEN_QTEST_SHINFO_GPA    0x08000000ULL   /* the shared_info overlay */
 #define XEN_QTEST_ARGS_GPA      0x00100000ULL   /* hypercall arguments */
 #define XEN_QTEST_FREE_GPA      0x00200000ULL   /* xen_qtest_page() hands out */
+#define XEN_QTEST_GNTTAB_GPA    0x09000000ULL   /* grant table frames */
 #define XEN_QTEST_PAGE_SIZE     4096
 
 /* Hypercall numbers and HVM params the tests use */
 #define XEN_HC_MEMORY_OP        12
+#define XEN_HC_GRANT_TABLE_OP   20
 #define XEN_HC_XEN_VERSION      17
 #define XEN_HC_EVENT_CHANNEL_OP 32
 #define XEN_HC_HVM_OP           34
@@ -49,6 +51,9 @@ typedef struct XenQTest {
     uint32_t xs_port;
     uint32_t xs_req_id;
     GQueue xs_events;
+    /* grant table v1: frame 0 mapped, the next reference to hand out */
+    bool gnttab_mapped;
+    uint32_t next_gref;
 } XenQTest;
 
 /*
@@ -82,6 +87,8 @@ int64_t xen_evtchn_op(XenQTest *x, int vcpu, int cmd, void *arg,
 /* Event channel operations; each returns the port or a -errno */
 int64_t xen_evtchn_bind_ipi(XenQTest *x, int vcpu);
 int64_t xen_evtchn_alloc_unbound(XenQTest *x);
+/* An unbound port for @remote_dom to bind (0: a backend in QEMU) */
+int64_t xen_evtchn_alloc_unbound_for(XenQTest *x, uint16_t remote_dom);
 int64_t xen_evtchn_bind_loopback(XenQTest *x, uint32_t remote_port);
 int64_t xen_evtchn_send(XenQTest *x, uint32_t port);
 int64_t xen_evtchn_close(XenQTest *x, uint32_t port);
@@ -129,6 +136,15 @@ uint32_t xen_xs_transaction_start(XenQTest *x);
 char *xen_xs_transaction_end(XenQTest *x, uint32_t tx_id, bool commit);
 /* The next watch event's path and token; false if none came */
 bool xen_xs_watch_event(XenQTest *x, char **path, char **token);
+/*
+ * Grant table v1: GNTTABOP @cmd through the argument area; map grant
+ * frame @idx at @gpa; grant domain 0 access to the page at @gpa (frame 0
+ * is mapped at XEN_QTEST_GNTTAB_GPA first), returning the reference.
+ */
+int64_t xen_gnttab_op(XenQTest *x, int cmd, void *arg, size_t len);
+int64_t xen_gnttab_map_frame(XenQTest *x, uint64_t idx, uint64_t gpa);
+uint32_t xen_grant_access(XenQTest *x, uint64_t gpa, bool readonly);
+
 /* Let QEMU's main loop and timers run (1 ms of virtual time a step) */
 void xen_qtest_run(XenQTest *x, int steps);
 

@@ -9,59 +9,31 @@
 #include "hw/xen/interface/grant_table.h"
 #include "hw/xen/interface/memory.h"
 
-#define XEN_HC_GRANT_TABLE_OP   20
-#define GNTTAB_GPA              0x09000000ULL
-
-static int64_t gnttab_op(XenQTest *x, int cmd, void *arg, size_t len)
-{
-    int64_t ret;
-
-    qtest_memwrite(x->qts, XEN_QTEST_ARGS_GPA, arg, len);
-    ret = xen_hypercall(x, 0, XEN_HC_GRANT_TABLE_OP, cmd, XEN_QTEST_ARGS_GPA,
-                        1);
-    qtest_memread(x->qts, XEN_QTEST_ARGS_GPA, arg, len);
-    return ret;
-}
-
-static int64_t map_grant_frame(XenQTest *x, uint64_t idx, uint64_t gpa)
-{
-    struct xen_add_to_physmap xatp = {
-        .domid = DOMID_SELF,
-        .space = XENMAPSPACE_grant_table,
-        .idx = idx,
-        .gpfn = gpa / XEN_QTEST_PAGE_SIZE,
-    };
-
-    qtest_memwrite(x->qts, XEN_QTEST_ARGS_GPA, &xatp, sizeof(xatp));
-    return xen_hypercall(x, 0, XEN_HC_MEMORY_OP, XENMEM_add_to_physmap,
-                         XEN_QTEST_ARGS_GPA, 0);
-}
-
 static void test_versions(void)
 {
     XenQTest *x = xen_qtest_start(1, NULL);
     struct gnttab_get_version get = { .dom = DOMID_SELF };
     struct gnttab_set_version set = { .version = 1 };
 
-    g_assert_cmpint(gnttab_op(x, GNTTABOP_get_version, &get, sizeof(get)),
+    g_assert_cmpint(xen_gnttab_op(x, GNTTABOP_get_version, &get, sizeof(get)),
                     ==, 0);
     g_assert_cmpuint(get.version, ==, 1);
-    g_assert_cmpint(gnttab_op(x, GNTTABOP_set_version, &set, sizeof(set)),
+    g_assert_cmpint(xen_gnttab_op(x, GNTTABOP_set_version, &set, sizeof(set)),
                     ==, 0);
     g_assert_cmpuint(set.version, ==, 1);
 
     /* Only v1: v2 is refused as by a Xen without it, the version stays 1 */
     set.version = 2;
-    g_assert_cmpint(gnttab_op(x, GNTTABOP_set_version, &set, sizeof(set)),
+    g_assert_cmpint(xen_gnttab_op(x, GNTTABOP_set_version, &set, sizeof(set)),
                     ==, -XEN_ENOSYS);
     g_assert_cmpuint(set.version, ==, 1);
     set.version = 3;
-    g_assert_cmpint(gnttab_op(x, GNTTABOP_set_version, &set, sizeof(set)),
+    g_assert_cmpint(xen_gnttab_op(x, GNTTABOP_set_version, &set, sizeof(set)),
                     ==, -XEN_EINVAL);
 
     /* Another domain's version: -ESRCH */
     get.dom = 7;
-    g_assert_cmpint(gnttab_op(x, GNTTABOP_get_version, &get, sizeof(get)),
+    g_assert_cmpint(xen_gnttab_op(x, GNTTABOP_get_version, &get, sizeof(get)),
                     ==, -3);
     xen_qtest_end(x);
 }
@@ -71,17 +43,19 @@ static void test_query_size(void)
     XenQTest *x = xen_qtest_start(1, "xen-gnttab-max-frames=8");
     struct gnttab_query_size size = { .dom = DOMID_SELF };
 
-    g_assert_cmpint(gnttab_op(x, GNTTABOP_query_size, &size, sizeof(size)),
+    g_assert_cmpint(xen_gnttab_op(x, GNTTABOP_query_size, &size, sizeof(size)),
                     ==, 0);
     g_assert_cmpint(size.status, ==, GNTST_okay);
     g_assert_cmpuint(size.max_nr_frames, ==, 8);
     g_assert_cmpuint(size.nr_frames, <=, 8);
 
     /* Frames 0..7 map, and mapping one grows the table to it; no 9th */
-    g_assert_cmpint(map_grant_frame(x, 7, GNTTAB_GPA + 7 * 4096), ==, 0);
-    g_assert_cmpint(map_grant_frame(x, 8, GNTTAB_GPA + 8 * 4096), ==,
+    g_assert_cmpint(xen_gnttab_map_frame(x, 7, XEN_QTEST_GNTTAB_GPA +
+                                         7 * 4096), ==, 0);
+    g_assert_cmpint(xen_gnttab_map_frame(x, 8, XEN_QTEST_GNTTAB_GPA +
+                                         8 * 4096), ==,
                     -XEN_EINVAL);
-    g_assert_cmpint(gnttab_op(x, GNTTABOP_query_size, &size, sizeof(size)),
+    g_assert_cmpint(xen_gnttab_op(x, GNTTABOP_query_size, &size, sizeof(size)),
                     ==, 0);
     g_assert_cmpuint(size.nr_frames, ==, 8);
     xen_qtest_end(x);
@@ -97,14 +71,14 @@ static void test_reserved_entries(void)
     } param = { .domid = DOMID_SELF, .index = 1 /* HVM_PARAM_STORE_PFN */ };
     grant_entry_v1_t entry;
 
-    g_assert_cmpint(map_grant_frame(x, 0, GNTTAB_GPA), ==, 0);
+    g_assert_cmpint(xen_gnttab_map_frame(x, 0, XEN_QTEST_GNTTAB_GPA), ==, 0);
 
     /* The toolstack's entry for xenstore: its ring, to domain 0 */
     qtest_memwrite(x->qts, XEN_QTEST_ARGS_GPA, &param, sizeof(param));
     g_assert_cmpint(xen_hypercall(x, 0, XEN_HC_HVM_OP, 1 /* get_param */,
                                   XEN_QTEST_ARGS_GPA, 0), ==, 0);
     qtest_memread(x->qts, XEN_QTEST_ARGS_GPA, &param, sizeof(param));
-    qtest_memread(x->qts, GNTTAB_GPA +
+    qtest_memread(x->qts, XEN_QTEST_GNTTAB_GPA +
                   GNTTAB_RESERVED_XENSTORE * sizeof(entry), &entry,
                   sizeof(entry));
     g_assert_cmphex(entry.flags & GTF_type_mask, ==, GTF_permit_access);
