@@ -114,6 +114,245 @@ static void test_error_codes(void)
     xen_qtest_end(x);
 }
 
+#define XEN_ESRCH   3
+#define XEN_EEXIST  17
+#define XEN_QTEST_DOMID 1       /* the accelerator's default xen-domid */
+
+static struct evtchn_status port_status(XenQTest *x, uint32_t port)
+{
+    struct evtchn_status st = { .dom = DOMID_SELF, .port = port };
+
+    g_assert_cmpint(xen_evtchn_op(x, 0, EVTCHNOP_status, &st, sizeof(st)),
+                    ==, 0);
+    return st;
+}
+
+static int64_t bind_virq(XenQTest *x, uint32_t virq, uint32_t vcpu)
+{
+    struct evtchn_bind_virq op = { .virq = virq, .vcpu = vcpu };
+    int64_t ret = xen_evtchn_op(x, 0, EVTCHNOP_bind_virq, &op, sizeof(op));
+
+    return ret ? ret : op.port;
+}
+
+static int64_t bind_vcpu(XenQTest *x, uint32_t port, uint32_t vcpu)
+{
+    struct evtchn_bind_vcpu op = { .port = port, .vcpu = vcpu };
+
+    return xen_evtchn_op(x, 0, EVTCHNOP_bind_vcpu, &op, sizeof(op));
+}
+
+/* EVTCHNOP_status names every kind of port as Xen does */
+static void test_status(void)
+{
+    XenQTest *x = xen_qtest_start(2, "xen-evtchn-fifo=off");
+    int64_t unbound = xen_evtchn_alloc_unbound(x);
+    int64_t to_backend = xen_evtchn_alloc_unbound_for(x, 0);
+    int64_t a = xen_evtchn_alloc_unbound(x);
+    int64_t b = xen_evtchn_bind_loopback(x, a);
+    int64_t ipi = xen_evtchn_bind_ipi(x, 1);
+    int64_t virq = bind_virq(x, VIRQ_TIMER, 1);
+    struct evtchn_status st;
+
+    st = port_status(x, unbound);
+    g_assert_cmpuint(st.status, ==, EVTCHNSTAT_unbound);
+    g_assert_cmpuint(st.u.unbound.dom, ==, XEN_QTEST_DOMID);
+    g_assert_cmpuint(st.vcpu, ==, 0);
+    st = port_status(x, to_backend);
+    g_assert_cmpuint(st.status, ==, EVTCHNSTAT_unbound);
+    g_assert_cmpuint(st.u.unbound.dom, ==, 0);
+
+    st = port_status(x, a);
+    g_assert_cmpuint(st.status, ==, EVTCHNSTAT_interdomain);
+    g_assert_cmpuint(st.u.interdomain.dom, ==, XEN_QTEST_DOMID);
+    g_assert_cmpuint(st.u.interdomain.port, ==, b);
+    st = port_status(x, b);
+    g_assert_cmpuint(st.status, ==, EVTCHNSTAT_interdomain);
+    g_assert_cmpuint(st.u.interdomain.port, ==, a);
+
+    st = port_status(x, ipi);
+    g_assert_cmpuint(st.status, ==, EVTCHNSTAT_ipi);
+    g_assert_cmpuint(st.vcpu, ==, 1);
+    g_assert_cmpint(virq, >, 0);
+    st = port_status(x, virq);
+    g_assert_cmpuint(st.status, ==, EVTCHNSTAT_virq);
+    g_assert_cmpuint(st.u.virq, ==, VIRQ_TIMER);
+    g_assert_cmpuint(st.vcpu, ==, 1);
+
+    /* A closed port; our domain by number; another domain */
+    g_assert_cmpint(xen_evtchn_close(x, ipi), ==, 0);
+    g_assert_cmpuint(port_status(x, ipi).status, ==, EVTCHNSTAT_closed);
+    st = (struct evtchn_status) { .dom = XEN_QTEST_DOMID, .port = a };
+    g_assert_cmpint(xen_evtchn_op(x, 0, EVTCHNOP_status, &st, sizeof(st)),
+                    ==, 0);
+    g_assert_cmpuint(st.status, ==, EVTCHNSTAT_interdomain);
+    st = (struct evtchn_status) { .dom = 7, .port = a };
+    g_assert_cmpint(xen_evtchn_op(x, 0, EVTCHNOP_status, &st, sizeof(st)),
+                    ==, -XEN_ESRCH);
+    xen_qtest_end(x);
+}
+
+/* VIRQs: per-vCPU ones on any vCPU, once; global ones on vCPU 0 only */
+static void test_bind_virq(void)
+{
+    XenQTest *x = xen_qtest_start(2, "xen-evtchn-fifo=off");
+    int64_t timer0 = bind_virq(x, VIRQ_TIMER, 0);
+
+    g_assert_cmpint(timer0, >, 0);
+    g_assert_cmpint(bind_virq(x, VIRQ_TIMER, 1), >, 0);
+    g_assert_cmpint(bind_virq(x, VIRQ_TIMER, 0), ==, -XEN_EEXIST);
+    g_assert_cmpint(bind_virq(x, VIRQ_TIMER, 2), ==, -XEN_ENOENT);
+    g_assert_cmpint(bind_virq(x, VIRQ_CONSOLE, 1), ==, -XEN_EINVAL);
+    g_assert_cmpint(bind_virq(x, VIRQ_CONSOLE, 0), >, 0);
+    g_assert_cmpint(bind_virq(x, NR_VIRQS, 0), ==, -XEN_EINVAL);
+
+    /* Closed, the VIRQ binds again */
+    g_assert_cmpint(xen_evtchn_close(x, timer0), ==, 0);
+    g_assert_cmpint(bind_virq(x, VIRQ_TIMER, 0), >, 0);
+    xen_qtest_end(x);
+}
+
+/* EVTCHNOP_bind_vcpu moves where an interdomain port is delivered */
+static void test_bind_vcpu(void)
+{
+    XenQTest *x = xen_qtest_start(2, "xen-evtchn-fifo=off");
+    int64_t a = xen_evtchn_alloc_unbound(x);
+    int64_t b = xen_evtchn_bind_loopback(x, a);
+    int64_t ipi = xen_evtchn_bind_ipi(x, 0);
+    int64_t timer = bind_virq(x, VIRQ_TIMER, 0);
+    int64_t console = bind_virq(x, VIRQ_CONSOLE, 0);
+
+    g_assert_cmpint(bind_vcpu(x, a, 1), ==, 0);
+    g_assert_cmpuint(port_status(x, a).vcpu, ==, 1);
+    xen_clear_upcall(x, 0);
+    xen_clear_upcall(x, 1);
+    g_assert_cmpint(xen_evtchn_send(x, b), ==, 0);
+    g_assert_cmphex(xen_2l_pending_sel(x, 1), ==, 1ULL << (a / 64));
+    g_assert_cmpint(xen_upcall_pending(x, 1), ==, 1);
+    g_assert_cmpint(xen_upcall_pending(x, 0), ==, 0);
+
+    /* Global VIRQs move; IPIs and per-vCPU VIRQs do not */
+    g_assert_cmpint(bind_vcpu(x, console, 1), ==, 0);
+    g_assert_cmpint(bind_vcpu(x, ipi, 1), ==, -XEN_EINVAL);
+    g_assert_cmpint(bind_vcpu(x, timer, 1), ==, -XEN_EINVAL);
+    g_assert_cmpuint(port_status(x, ipi).vcpu, ==, 0);
+
+    /* No such vCPU, no such port */
+    g_assert_cmpint(bind_vcpu(x, a, 2), ==, -XEN_ENOENT);
+    g_assert_cmpint(bind_vcpu(x, 4096, 0), ==, -XEN_EINVAL);
+    g_assert_cmpuint(port_status(x, a).vcpu, ==, 1);
+    xen_qtest_end(x);
+}
+
+/* bind_interdomain, alloc_unbound, bind_pirq, unmask and reset refusals */
+static void test_bind_errors(void)
+{
+    XenQTest *x = xen_qtest_start(1, "xen-evtchn-fifo=off");
+    int64_t ipi = xen_evtchn_bind_ipi(x, 0);
+    int64_t to_backend = xen_evtchn_alloc_unbound_for(x, 0);
+    int64_t a = xen_evtchn_alloc_unbound(x);
+    struct evtchn_bind_interdomain inter = { .remote_dom = 7,
+                                             .remote_port = a };
+    struct evtchn_alloc_unbound unbound = { .dom = DOMID_SELF,
+                                            .remote_dom = 7 };
+    struct evtchn_bind_pirq pirq = { .pirq = 100000 };
+    struct evtchn_reset reset = { .dom = 7 };
+
+    g_assert_cmpint(xen_evtchn_op(x, 0, EVTCHNOP_bind_interdomain, &inter,
+                                  sizeof(inter)), ==, -XEN_ESRCH);
+    /* Loopback only to an unbound port of ours, for us, not itself */
+    g_assert_cmpint(xen_evtchn_bind_loopback(x, ipi), ==, -XEN_EINVAL);
+    g_assert_cmpint(xen_evtchn_bind_loopback(x, to_backend), ==,
+                    -XEN_EINVAL);
+    g_assert_cmpint(xen_evtchn_bind_loopback(x, 4096), ==, -XEN_EINVAL);
+    g_assert_cmpint(xen_evtchn_bind_loopback(x, 0), ==, -XEN_EINVAL);
+    g_assert_cmpint(xen_evtchn_bind_loopback(x, a), >, 0);
+    g_assert_cmpint(xen_evtchn_bind_loopback(x, a), ==, -XEN_EINVAL);
+
+    g_assert_cmpint(xen_evtchn_op(x, 0, EVTCHNOP_alloc_unbound, &unbound,
+                                  sizeof(unbound)), ==, -XEN_EPERM);
+    g_assert_cmpint(xen_evtchn_op(x, 0, EVTCHNOP_bind_pirq, &pirq,
+                                  sizeof(pirq)), ==, -XEN_EINVAL);
+    g_assert_cmpint(xen_evtchn_unmask(x, 4096), ==, -XEN_EINVAL);
+    g_assert_cmpint(xen_evtchn_op(x, 0, EVTCHNOP_reset, &reset,
+                                  sizeof(reset)), ==, -XEN_ESRCH);
+    /* Nothing above closed or changed the ports that were there */
+    g_assert_cmpuint(port_status(x, ipi).status, ==, EVTCHNSTAT_ipi);
+    g_assert_cmpuint(port_status(x, to_backend).status, ==,
+                     EVTCHNSTAT_unbound);
+    /* EVTCHNOP_reset of our own domain closes every port */
+    g_assert_cmpint(xen_evtchn_reset(x), ==, 0);
+    g_assert_cmpuint(port_status(x, ipi).status, ==, EVTCHNSTAT_closed);
+    g_assert_cmpuint(port_status(x, a).status, ==, EVTCHNSTAT_closed);
+    xen_qtest_end(x);
+}
+
+#define IOAPIC_BASE         0xfec00000ULL
+#define IOAPIC_REDTBL(pin)  (0x10 + 2 * (pin))
+#define IOAPIC_LEVEL        (1u << 15)
+#define CALLBACK_GSI        10
+
+static void ioapic_write_redtbl_low(XenQTest *x, int pin, uint32_t value)
+{
+    qtest_writel(x->qts, IOAPIC_BASE, IOAPIC_REDTBL(pin));
+    qtest_writel(x->qts, IOAPIC_BASE + 0x10, value);
+}
+
+/*
+ * HVM_PARAM_CALLBACK_IRQ as a GSI: an event raises the IOAPIC's input
+ * while vCPU 0's upcall flag is set; the line is looked at again, and
+ * dropped once the guest cleared the flag, when the guest unmasks or
+ * EOIs the pin, as with Xen's level-triggered callback.
+ */
+static void test_gsi_callback(void)
+{
+    XenQTest *x = xen_qtest_start(1, "xen-evtchn-fifo=off");
+    struct xen_hvm_param {
+        uint16_t domid;
+        uint32_t index;
+        uint64_t value;
+    } param = { .domid = DOMID_SELF, .index = 0 /* CALLBACK_IRQ */,
+                .value = CALLBACK_GSI /* type 0: GSI */ };
+    int64_t port;
+
+    qtest_irq_intercept_in(x->qts, "ioapic");
+    ioapic_write_redtbl_low(x, CALLBACK_GSI, IOAPIC_LEVEL | 0x50);
+    qtest_memwrite(x->qts, XEN_QTEST_ARGS_GPA, &param, sizeof(param));
+    g_assert_cmpint(xen_hypercall(x, 0, XEN_HC_HVM_OP, 0 /* set_param */,
+                                  XEN_QTEST_ARGS_GPA, 0), ==, 0);
+    port = xen_evtchn_bind_ipi(x, 0);
+    g_assert_cmpint(port, >, 0);
+    xen_clear_upcall(x, 0);
+    xen_qtest_run(x, 2);
+    g_assert_false(qtest_get_irq(x->qts, CALLBACK_GSI));
+
+    g_assert_cmpint(xen_evtchn_send(x, port), ==, 0);
+    xen_qtest_run(x, 2);
+    g_assert_cmpint(xen_upcall_pending(x, 0), ==, 1);
+    g_assert_true(qtest_get_irq(x->qts, CALLBACK_GSI));
+
+    /* Looked at again with the flag still set: the line stays up */
+    ioapic_write_redtbl_low(x, CALLBACK_GSI, IOAPIC_LEVEL | 0x50);
+    xen_qtest_run(x, 2);
+    g_assert_true(qtest_get_irq(x->qts, CALLBACK_GSI));
+
+    /* The guest took the upcall; the line drops at the next look only */
+    xen_clear_upcall(x, 0);
+    xen_qtest_run(x, 2);
+    g_assert_true(qtest_get_irq(x->qts, CALLBACK_GSI));
+    ioapic_write_redtbl_low(x, CALLBACK_GSI, IOAPIC_LEVEL | 0x50);
+    xen_qtest_run(x, 2);
+    g_assert_false(qtest_get_irq(x->qts, CALLBACK_GSI));
+
+    /* The handler clears the port's pending bit; the next event raises it */
+    qtest_writeq(x->qts, XEN_QTEST_SHINFO_GPA +
+                 offsetof(struct shared_info, evtchn_pending), 0);
+    g_assert_cmpint(xen_evtchn_send(x, port), ==, 0);
+    xen_qtest_run(x, 2);
+    g_assert_true(qtest_get_irq(x->qts, CALLBACK_GSI));
+    xen_qtest_end(x);
+}
+
 static void test_fifo_delivery(gconstpointer machine)
 {
     XenQTest *x = xen_qtest_start_on(machine, 2, NULL, "");
@@ -276,6 +515,11 @@ int main(int argc, char **argv)
     qtest_add_func("/xen/evtchn/2l/mask-unmask", test_2l_mask_unmask);
     qtest_add_func("/xen/evtchn/2l/loopback", test_loopback);
     qtest_add_func("/xen/evtchn/2l/error-codes", test_error_codes);
+    qtest_add_func("/xen/evtchn/status", test_status);
+    qtest_add_func("/xen/evtchn/bind-virq", test_bind_virq);
+    qtest_add_func("/xen/evtchn/bind-vcpu", test_bind_vcpu);
+    qtest_add_func("/xen/evtchn/bind-errors", test_bind_errors);
+    qtest_add_func("/xen/evtchn/gsi-callback", test_gsi_callback);
     qtest_add_data_func("/xen/evtchn/fifo/delivery/pc", "pc",
                         test_fifo_delivery);
     qtest_add_data_func("/xen/evtchn/fifo/delivery/q35", "q35",

@@ -146,6 +146,33 @@ static void test_bad_pointers(void)
     xen_qtest_end(x);
 }
 
+/*
+ * 64-bit hypercalls take the number from all of RAX, but sub-op numbers
+ * are C ints in Xen: bits above 31 of a sub-op are ignored, of a number
+ * they are not.
+ */
+static void test_wide_arguments(void)
+{
+    XenQTest *x = xen_qtest_start(1, NULL);
+    struct evtchn_send send = { .port = 4096 };
+
+    g_assert_cmpint(xen_hypercall(x, 0, (1ULL << 32) | XEN_HC_XEN_VERSION,
+                                  XENVER_version, 0, 0), ==, -XEN_ENOSYS);
+    g_assert_cmpint(xen_hypercall(x, 0, XEN_HC_XEN_VERSION,
+                                  (1ULL << 32) | XENVER_version, 0, 0), ==,
+                    0x4000a);
+    qtest_memwrite(x->qts, XEN_QTEST_ARGS_GPA, &send, sizeof(send));
+    g_assert_cmpint(xen_hypercall(x, 0, XEN_HC_EVENT_CHANNEL_OP,
+                                  0xffffffff00000000ULL | EVTCHNOP_send,
+                                  XEN_QTEST_ARGS_GPA, 0), ==, -XEN_EINVAL);
+    /* A pointer with bit 32 set is not the pointer below 4 GiB */
+    g_assert_cmpint(xen_hypercall(x, 0, XEN_HC_EVENT_CHANNEL_OP,
+                                  EVTCHNOP_send,
+                                  (1ULL << 32) | XEN_QTEST_ARGS_GPA, 0), ==,
+                    -XEN_EFAULT);
+    xen_qtest_end(x);
+}
+
 static void test_malformed_lines(void)
 {
     XenQTest *x = xen_qtest_start(2, NULL);
@@ -183,6 +210,7 @@ int main(int argc, char **argv)
     qtest_add_func("/xen/hypercall/version-subops", test_version_subops);
     qtest_add_func("/xen/hypercall/unknown", test_unknown_hypercall);
     qtest_add_func("/xen/hypercall/bad-pointers", test_bad_pointers);
+    qtest_add_func("/xen/hypercall/wide-arguments", test_wide_arguments);
     qtest_add_func("/xen/hypercall/malformed-lines", test_malformed_lines);
 
     return g_test_run();

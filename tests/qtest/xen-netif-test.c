@@ -16,6 +16,7 @@
 #include "qemu/bswap.h"
 #include "qobject/qdict.h"
 #include "libxen-netif.h"
+#include "hw/xen/interface/grant_table.h"
 
 #define FRAME_MAX   (XEN_QTEST_PAGE_SIZE + 64)
 #define ETH_HLEN    14
@@ -334,6 +335,81 @@ static void test_csum_gso(void)
     g_assert_cmpint(xen_netfront_tx_rsp(nf, 0, 0).status, ==, NETIF_RSP_OKAY);
     g_assert_cmpint(xen_netfront_tx_rsp(nf, 0, 1).status, ==, NETIF_RSP_OKAY);
     g_assert_cmpint(xen_netfront_tx_rsp(nf, 0, 2).status, ==, NETIF_RSP_NULL);
+    xen_netfront_end(nf);
+}
+
+#define NO_MEMORY_FRAME 0x200000    /* 8 GiB: nothing there */
+#define BIOS_ROM_FRAME  0xfffff     /* the BIOS below 4 GiB: read-only */
+
+/* A grant of buffer @buf's page as the guest wrote it: flags, domid, frame */
+static uint32_t grant_entry(XenNetFront *nf, int buf, uint16_t flags,
+                            uint16_t domid, uint32_t frame)
+{
+    uint32_t ref = xen_grant_access(nf->x, nf->buf_gpa[buf], false);
+    grant_entry_v1_t entry = { .flags = flags, .domid = domid,
+                               .frame = frame };
+
+    qtest_memwrite(nf->x->qts, XEN_QTEST_GNTTAB_GPA + ref * sizeof(entry),
+                   &entry, sizeof(entry));
+    return ref;
+}
+
+/*
+ * Grant entries the backend must not use: not permitted, for another
+ * domain, read-only for an RX copy, a frame where there is no memory, or
+ * ROM to write to.  Each TX slot
+ * is answered ERROR and each RX request gets an ERROR response; the
+ * queue stays up and carries the next frame.
+ */
+static void test_bad_grants(void)
+{
+    XenNetFront *nf = xen_netfront_start(NULL, "max-queues=1");
+    uint32_t frame = nf->buf_gpa[4] / XEN_QTEST_PAGE_SIZE;
+    const uint32_t tx_refs[] = {
+        grant_entry(nf, 4, 0, 0, frame),
+        grant_entry(nf, 4, GTF_permit_access, 5, frame),
+        grant_entry(nf, 4, GTF_permit_access, 0, NO_MEMORY_FRAME),
+        grant_entry(nf, 4, GTF_permit_access | GTF_reading | GTF_writing |
+                    0xff00, 0, NO_MEMORY_FRAME),
+    };
+    const uint32_t rx_refs[] = {
+        grant_entry(nf, 5, 0, 0, frame + 1),
+        grant_entry(nf, 5, GTF_permit_access, 5, frame + 1),
+        grant_entry(nf, 5, GTF_permit_access | GTF_readonly, 0, frame + 1),
+        grant_entry(nf, 5, GTF_permit_access, 0, NO_MEMORY_FRAME),
+        grant_entry(nf, 5, GTF_permit_access, 0, BIOS_ROM_FRAME),
+    };
+    uint8_t test[60];
+    char *state;
+
+    g_assert_cmpint(xen_netfront_connect(nf, 1, false), ==,
+                    XEN_BUS_CONNECTED);
+    test_frame(nf, test, sizeof(test), 0);
+    xen_netfront_buf_write(nf, 4, 0, test, sizeof(test));
+    for (size_t i = 0; i < ARRAY_SIZE(tx_refs); i++) {
+        xen_netfront_tx_slot(nf, 0, tx_refs[i], 0, 0, sizeof(test));
+    }
+    xen_netfront_tx_push(nf, 0);
+    g_assert_cmpuint(xen_netfront_tx_wait(nf, 0, ARRAY_SIZE(tx_refs)), ==,
+                     ARRAY_SIZE(tx_refs));
+    for (size_t i = 0; i < ARRAY_SIZE(tx_refs); i++) {
+        g_assert_cmpint(xen_netfront_tx_rsp(nf, 0, i).status, ==,
+                        NETIF_RSP_ERROR);
+    }
+    g_assert_cmpint(xen_netfront_peer_recv(nf, test, sizeof(test)), ==, -1);
+
+    for (size_t i = 0; i < ARRAY_SIZE(rx_refs); i++) {
+        xen_netfront_rx_post_gref(nf, 0, rx_refs[i]);
+        xen_netfront_peer_send(nf, test, sizeof(test));
+        g_assert_cmpuint(xen_netfront_rx_wait(nf, 0, i + 1), ==, i + 1);
+        g_assert_cmpint(xen_netfront_rx_rsp(nf, 0, i).status, ==,
+                        NETIF_RSP_ERROR);
+    }
+    state = queue_state(nf, 0);
+    g_assert_cmpstr(state, ==, "ok");
+    g_free(state);
+    check_tx(nf, 0, 60, 1);
+    check_rx(nf, 1, 60, 6, 2);
     xen_netfront_end(nf);
 }
 
@@ -835,6 +911,7 @@ int main(int argc, char **argv)
     qtest_add_func("/xen/netif/tx-rx", test_tx_rx);
     qtest_add_func("/xen/netif/sg-chain", test_sg_chain);
     qtest_add_func("/xen/netif/csum-gso", test_csum_gso);
+    qtest_add_func("/xen/netif/bad-grants", test_bad_grants);
     for (size_t i = 0; i < ARRAY_SIZE(attacks); i++) {
         g_autofree char *path = g_strdup_printf("/xen/netif/hostile/%s",
                                                 attacks[i].name);
