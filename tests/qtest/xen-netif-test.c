@@ -17,6 +17,7 @@
 #include "qobject/qdict.h"
 #include "libxen-netif.h"
 #include "hw/xen/interface/grant_table.h"
+#include "../guest/progs/netif-garbage.h"
 
 #define FRAME_MAX   (XEN_QTEST_PAGE_SIZE + 64)
 #define ETH_HLEN    14
@@ -786,6 +787,60 @@ static void run_queue1_fatal(XenNetFront *nf)
     check_tx(nf, 0, 60, 1);
 }
 
+/*
+ * fakevif's offload-garbage: frames whose headers lie about the offloads
+ * they ask for, then two well-formed GSO frames.  Every request is
+ * answered OKAY (its extra NULL); the socket peer takes no offloads, so
+ * the well-formed ones are cut in software (3 segments each), the
+ * type-swapped ones go out as one segment of what they are, csum_blank
+ * alone on ICMP and on a fragment goes out as it is, and the five that
+ * cannot be cut are dropped and counted.  Then a frame gets through.
+ */
+static void run_offload_garbage(XenNetFront *nf)
+{
+    uint8_t page[XEN_QTEST_PAGE_SIZE] = { 0 }, got[FRAME_MAX];
+    g_autofree char *stats = NULL;
+    int frames = 0, segments_of_256 = 0;
+    ssize_t n;
+
+    for (unsigned int g = 0; g < G_COUNT; g++) {
+        struct garbage_slot slot = garbage_slot(g);
+        uint16_t len = garbage_frame(page + slot.offset, g, nf->mac);
+
+        xen_netfront_buf_write(nf, 0, slot.offset, page + slot.offset, len);
+        xen_netfront_tx_slot(nf, 0, nf->buf_ref[0], slot.offset,
+                             NETTXF_csum_blank |
+                             (slot.gso ? NETTXF_extra_info : 0), len);
+        if (slot.gso) {
+            xen_netfront_tx_gso(nf, 0, XEN_NETIF_EXTRA_TYPE_GSO,
+                                slot.gso_size, slot.gso_tcpv6 ?
+                                XEN_NETIF_GSO_TYPE_TCPV6 :
+                                XEN_NETIF_GSO_TYPE_TCPV4);
+        }
+    }
+    xen_netfront_tx_push(nf, 0);
+    g_assert_cmpuint(xen_netfront_tx_wait(nf, 0, nf->q[0].tx_prod), ==,
+                     nf->q[0].tx_prod);
+    for (uint32_t i = 0, g = 0; g < G_COUNT; g++) {
+        g_assert_cmpint(xen_netfront_tx_rsp(nf, 0, i++).status, ==,
+                        NETIF_RSP_OKAY);
+        if (garbage_slot(g).gso) {
+            g_assert_cmpint(xen_netfront_tx_rsp(nf, 0, i++).status, ==,
+                            NETIF_RSP_NULL);
+        }
+    }
+    while ((n = xen_netfront_peer_recv(nf, got, sizeof(got))) > 0) {
+        frames++;
+        /* A segment of the well-formed frames: headers and 256 bytes */
+        segments_of_256 += n == 54 + 256 || n == 58 + 256;
+    }
+    g_assert_cmpint(frames, ==, 2 * 3 + 2 + 2);
+    g_assert_cmpint(segments_of_256, ==, 2 * 2);
+    stats = xen_netfront_queue_stats(nf);
+    g_assert_nonnull(strstr(stats, " tx-gso-dropped 5 "));
+    check_tx(nf, 0, 60, 0x33);
+}
+
 #define IMPOSSIBLE "Impossible number of requests: req_prod 2147483648 " \
     "req_cons 0"
 #define TWO_QUEUES "max-queues=2"
@@ -815,6 +870,7 @@ static const Attack attacks[] = {
     { "missing-extra", .run = run_missing_extra,
       .fatal = "Missing extra info" },
     { "rx-prod", .run = run_rx_prod, .fatal = "RX " IMPOSSIBLE },
+    { "offload-garbage", .run = run_offload_garbage },
     { "close-in-flight", .run = run_close_in_flight, .closes = true },
     { "close-connecting", .hasty = true },
     { "queue1-fatal", TWO_QUEUES, keys_two_queues, run_queue1_fatal,

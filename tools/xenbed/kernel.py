@@ -191,7 +191,10 @@ def guest_program(name):
     binary = BUILD / "guest-progs" / name
     if not source.exists():
         raise XenbedError(f"no guest program {source}")
-    if not binary.exists() or binary.stat().st_mtime < source.stat().st_mtime:
+    # The programs' own headers (netif-garbage.h) count as their source.
+    newest = max(f.stat().st_mtime
+                 for f in [source, *GUEST_PROGS.glob("*.h")])
+    if not binary.exists() or binary.stat().st_mtime < newest:
         binary.parent.mkdir(parents=True, exist_ok=True)
         proc = subprocess.run(["cc", "-static", "-O2", "-Wall", "-Wextra",
                                "-Werror", "-o", str(binary), str(source)],

@@ -37,6 +37,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "netif-garbage.h"
+
 /* linux/include/uapi/xen/gntalloc.h */
 struct ioctl_gntalloc_alloc_gref {
     uint16_t domid;
@@ -802,103 +804,23 @@ static void run_rx_prod(void)
     tx_wait(&q[0], q[0].tx_prod);
 }
 
-/*
- * Frames that claim offloads they cannot have.  Each goes in one slot with
- * csum_blank, most with a TCPv4 or TCPv6 GSO extra: the backend answers
- * OKAY and passes them to a peer with virtio-net headers, cuts or completes
- * them in software, or drops them, reading nothing past their slot.  Each
- * frame is Ethernet, IPv4 (or IPv6) and TCP headers as a real frame has
- * them, then `payload` bytes, with one defect; all are in the data page at
- * once, after the ARP request.  They are resets, which a peer should not
- * answer (slirp does, with RST ACK): every RX buffer is posted, for the ARP
- * reply to find one.
- */
-enum garbage {
-    G_IHL_15,           /* IPv4 IHL 15: options run past the frame */
-    G_TOTAL_PAST,       /* IPv4 total length 4000 in a 154-byte frame */
-    G_DOFF_15,          /* TCP data offset 15: header past the frame */
-    G_UDP,              /* UDP with a TCPv4 GSO extra */
-    G_V6_AS_V4,         /* IPv6 frame, TCPv4 GSO extra */
-    G_V4_AS_V6,         /* IPv4 frame, TCPv6 GSO extra */
-    G_MSS_47,           /* GSO size under any real MSS */
-    G_ICMP_CSUM,        /* csum_blank on ICMP: no L4 checksum to fill */
-    G_FRAGMENT_CSUM,    /* csum_blank on a non-first IPv4 fragment */
-    G_VLAN_GSO,         /* well-formed, VLAN-tagged, 3 segments */
-    G_GSO,              /* well-formed, 3 segments */
-    G_COUNT
-};
-
-static uint16_t garbage_frame(uint8_t *p, enum garbage g)
-{
-    uint16_t payload = g == G_VLAN_GSO || g == G_GSO ? 600 : 100;
-    uint16_t l3 = 14, len;
-    uint8_t *ip, *tcp;
-
-    memset(p, 0, 256);
-    memset(p, 0xff, 6);
-    memcpy(p + 6, mac, 6);
-    if (g == G_VLAN_GSO) {
-        memcpy(p + 12, (uint8_t[]){ 0x81, 0x00, 0x00, 0x05 }, 4);
-        l3 += 4;
-    }
-    ip = p + l3;
-    if (g == G_V6_AS_V4) {
-        memcpy(p + l3 - 2, (uint8_t[]){ 0x86, 0xdd }, 2);
-        ip[0] = 0x60;
-        ip[4] = (20 + payload) >> 8;
-        ip[5] = (20 + payload) & 0xff;
-        ip[6] = 6;
-        ip[7] = 64;
-        ip[8] = 0xfe;
-        ip[9] = 0x80;
-        ip[24] = 0xfe;
-        ip[25] = 0x80;
-        tcp = ip + 40;
-    } else {
-        uint16_t total = g == G_TOTAL_PAST ? 4000 : 40 + payload;
-
-        memcpy(p + l3 - 2, (uint8_t[]){ 0x08, 0x00 }, 2);
-        ip[0] = g == G_IHL_15 ? 0x4f : 0x45;
-        ip[2] = total >> 8;
-        ip[3] = total & 0xff;
-        ip[6] = g == G_FRAGMENT_CSUM ? 0x20 : 0x40;    /* MF, or DF */
-        ip[7] = g == G_FRAGMENT_CSUM ? 0x10 : 0;
-        ip[8] = 64;
-        ip[9] = g == G_UDP ? 17 : g == G_ICMP_CSUM ? 1 : 6;
-        memcpy(ip + 12, (uint8_t[]){ 10, 0, 2, 15, 10, 0, 2, 2 }, 8);
-        tcp = ip + 20;
-    }
-    tcp[0] = 0x9c;                      /* ports 40000 -> 80 */
-    tcp[1] = 0x40;
-    tcp[3] = 80;
-    tcp[12] = g == G_DOFF_15 ? 0xf0 : 0x50;
-    tcp[13] = 0x04;                     /* RST: nobody answers it */
-    tcp[14] = 0xff;
-    len = tcp + 20 + payload - p;
-    memset(tcp + 20, 'x', payload);
-    return g == G_IHL_15 || g == G_DOFF_15 ? tcp + 20 - p : len;
-}
-
 static void run_offload_garbage(void)
 {
     struct fq *f = &q[0];
     unsigned int g;
 
+    /* Every RX buffer posted, for slirp's ARP reply to find one */
     rx_post_buffers(f, RX_BUFS);
     for (g = 0; g < G_COUNT; g++) {
-        uint16_t off = g < G_VLAN_GSO ? 256 * (g + 1) :
-                       g == G_VLAN_GSO ? 2560 : 3300;
-        uint16_t len = garbage_frame(data + off, g);
-        int gso = g != G_ICMP_CSUM && g != G_FRAGMENT_CSUM;
+        struct garbage_slot slot = garbage_slot(g);
+        uint16_t len = garbage_frame(data + slot.offset, g, mac);
 
         pkt_begin(f);
-        tx_slot(f, data_ref, off,
-                NETTXF_csum_blank | (gso ? NETTXF_extra_info : 0), len);
-        if (gso) {
-            tx_extra(f, EXTRA_TYPE_GSO, 0,
-                     g == G_MSS_47 ? 47 : g == G_GSO ||
-                     g == G_VLAN_GSO ? 256 : 1448,
-                     g == G_V4_AS_V6 ? GSO_TYPE_TCPV6 : GSO_TYPE_TCPV4);
+        tx_slot(f, data_ref, slot.offset,
+                NETTXF_csum_blank | (slot.gso ? NETTXF_extra_info : 0), len);
+        if (slot.gso) {
+            tx_extra(f, EXTRA_TYPE_GSO, 0, slot.gso_size,
+                     slot.gso_tcpv6 ? GSO_TYPE_TCPV6 : GSO_TYPE_TCPV4);
         }
         pkt_end(f);
     }
