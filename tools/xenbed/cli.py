@@ -51,7 +51,7 @@ def cmd_run(args):
 def cmd_test(args):
     from . import nested, testrun
     if not nested.inside():
-        deps.setup()
+        deps.setup(slow=args.suite == "slow")
         # The qtests run against the sanitized QEMU too.
         build_all(sanitize=args.suite in ("all", "qtest") and
                   not args.keyword)
@@ -174,8 +174,10 @@ def parser():
 
     s = sub.add_parser("test", help="run every test suite; ends with "
                        "'N passed, N failed'")
-    s.add_argument("--suite", choices=["all", "unit", "qtest", "tool", "guest"],
-                   default="all")
+    s.add_argument("--suite", choices=["all", "unit", "qtest", "tool", "guest",
+                                       "slow"], default="all",
+                   help="one suite; all is every suite but slow, which "
+                   "runs only when asked for (real Linux builds)")
     s.add_argument("-k", dest="keyword", help="pytest -k expression for "
                    "the guest suite")
     s.add_argument("--accel", choices=["auto", "kvm", "tcg"], default="auto",

@@ -38,6 +38,14 @@ PACKAGES = {
     "qemu-system-common": "virtiofsd: the KVM host VM's view of the host",
 }
 
+# What only the on-demand slow suite needs (`xenbed test --suite slow`).
+SLOW_PACKAGES = {
+    "linux-source-6.1": "a real Linux tree to bisect",
+    "bc": "Linux's build",
+    "libelf-dev": "Linux's build (objtool)",
+    "libssl-dev": "Linux's build (certificate tools)",
+}
+
 # QEMU 10 needs meson >= 1.5 and pycotap at configure time; Debian 12 has
 # meson 1.0 and no pycotap, so the backports packages are installed.
 PYTHON_MODULES = [
@@ -58,13 +66,13 @@ def os_release():
     return info
 
 
-def missing_packages():
+def missing_packages(packages=PACKAGES):
     proc = subprocess.run(["dpkg-query", "-W", "-f", "${Package} ${Status}\n",
-                           *PACKAGES], stdout=subprocess.PIPE,
+                           *packages], stdout=subprocess.PIPE,
                           stderr=subprocess.DEVNULL, text=True)
     installed = {line.split()[0] for line in proc.stdout.splitlines()
                  if line.endswith(" installed")}
-    return [p for p in PACKAGES if p not in installed]
+    return [p for p in packages if p not in installed]
 
 
 def python_module_version(module):
@@ -97,13 +105,15 @@ def describe_requirements():
     return "\n".join(lines)
 
 
-def setup(check_only=False):
-    """Fetch missing pinned inputs and install missing dependencies;
-    silent when nothing is missing."""
+def setup(check_only=False, slow=False):
+    """Fetch missing pinned inputs and install missing dependencies
+    (with `slow`, the slow suite's too); silent when nothing is missing."""
+    wanted = dict(PACKAGES, **(SLOW_PACKAGES if slow else {}))
     release = os_release()
     is_debian = release.get("ID") == "debian" and shutil.which("apt-get")
     if not is_debian:
-        if shutil.which("dpkg-query") is None or missing_packages() or \
+        if shutil.which("dpkg-query") is None or \
+           missing_packages(wanted) or \
            missing_python_debs():
             raise XenbedError(
                 f"automatic setup supports Debian 12; this is "
@@ -114,7 +124,7 @@ def setup(check_only=False):
         log(f"warning: tested on Debian 12, this is {release.get('PRETTY_NAME')}")
     if not check_only:
         inputs.provide_all()
-    packages = missing_packages()
+    packages = missing_packages(wanted)
     debs = missing_python_debs()
     if not packages and not debs:
         return
@@ -130,7 +140,7 @@ def setup(check_only=False):
         run(["apt-get", "update", "-q"], env=env, quiet=True)
     run(["apt-get", "install", "-y", "-q", "--no-install-recommends",
          *packages, *deb_paths], env=env, quiet=True)
-    still = missing_packages() + [what for _, what in missing_python_debs()]
+    still = missing_packages(wanted) + [what for _, what in missing_python_debs()]
     if still:
         raise XenbedError("still missing after apt-get install: " +
                           " ".join(still))

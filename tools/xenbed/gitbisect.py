@@ -4,9 +4,11 @@ driving `xenbed bisect-step`.
 
 The bisection runs in a worktree of its own (git worktree add), so the
 user's checkout, index and HEAD stay as they were; the worktree goes
-away at the end.  Each step builds the kernel out of tree in a build
-folder kept between steps (incremental, with ccache) and runs the job on
-it:
+away at the end.  It sits beside the build folder, at the same path on
+every run, because Kbuild puts the source path into every compiler
+command line: ccache then hits across runs.  Each step builds the kernel
+out of tree in a build folder kept between steps (incremental, with
+ccache) and runs the job on it:
 
   build fails          exit 125: git skips the commit
   job passes           exit 0: good
@@ -24,6 +26,7 @@ import glob
 import json
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -98,6 +101,24 @@ def default_build_dir(tree):
     return inputs.cache_dir() / "linux-build" / Path(tree).resolve().name
 
 
+def add_worktree(tree, build_dir, rev):
+    """Check `rev` out in the worktree beside `build_dir`, replacing what
+    an interrupted run may have left there."""
+    wt = build_dir.with_name(build_dir.name + "-src")
+    git(tree, "worktree", "remove", "--force", str(wt), check=False)
+    git(tree, "worktree", "prune", check=False)
+    if wt.exists():
+        shutil.rmtree(wt)
+    wt.parent.mkdir(parents=True, exist_ok=True)
+    git(tree, "worktree", "add", "--detach", str(wt), rev)
+    return wt
+
+
+def remove_worktree(tree, wt):
+    git(tree, "worktree", "remove", "--force", str(wt), check=False)
+    git(tree, "worktree", "prune", check=False)
+
+
 def build(tree, args, out):
     """Run the build command in `tree`; True when it succeeded."""
     out.mkdir(parents=True, exist_ok=True)
@@ -131,14 +152,12 @@ def step_main(args):
     """`xenbed bisect-step`: exit 0 good, 1 bad, 125 skip, 128 abort."""
     if args.linux and args.rev:
         tree = Path(args.linux).resolve()
-        with tempfile.TemporaryDirectory(prefix="xenbed-step-") as tmp:
-            wt = Path(tmp) / "tree"
-            git(tree, "worktree", "add", "--detach", str(wt), args.rev)
-            try:
-                return _step(wt, args, tree)
-            finally:
-                git(tree, "worktree", "remove", "--force", str(wt),
-                    check=False)
+        wt = add_worktree(tree, Path(args.build_dir or
+                                     default_build_dir(tree)), args.rev)
+        try:
+            return _step(wt, args, tree)
+        finally:
+            remove_worktree(tree, wt)
     return _step(Path.cwd(), args, Path(args.linux or Path.cwd()))
 
 
@@ -215,8 +234,8 @@ def main(args):
           f"{args.job}" + (f", step {args.step}" if args.step else "") +
           f"; builds in {build_dir}", flush=True)
     with tempfile.TemporaryDirectory(prefix="xenbed-bisect-") as tmp:
-        wt, status_dir = Path(tmp) / "tree", Path(tmp) / "status"
-        git(tree, "worktree", "add", "--detach", str(wt), bad)
+        status_dir = Path(tmp) / "status"
+        wt = add_worktree(tree, build_dir, bad)
         try:
             git(wt, "bisect", "start", bad, good)
             proc = subprocess.Popen(
@@ -234,8 +253,7 @@ def main(args):
             return report(args, tree, output, statuses, bisect_log)
         finally:
             git(wt, "bisect", "reset", check=False)
-            git(tree, "worktree", "remove", "--force", str(wt), check=False)
-            git(tree, "worktree", "prune", check=False)
+            remove_worktree(tree, wt)
 
 
 def report(args, tree, output, statuses, bisect_log):

@@ -10,7 +10,8 @@ from . import guest, libs, nested, qemu
 from .common import BUILD, REPO, SYSTEM_PYTHON, XenbedError, log
 
 TAP_LINE = re.compile(r"^(not ok|ok)\b.*?(#\s*SKIP)?", re.IGNORECASE)
-PYTEST_DIRS = {"tool": REPO / "tests" / "tool", "guest": REPO / "tests" / "guest"}
+PYTEST_DIRS = {name: REPO / "tests" / name
+               for name in ("tool", "guest", "slow")}
 
 
 class Tally:
@@ -193,5 +194,8 @@ def main(args):
         total.add(pytest_suite("tool", args.keyword))
     if args.suite in ("all", "guest"):
         total.add(guest_suites(args))
+    if args.suite == "slow":
+        # On demand only: real kernel builds (README, "Slow suite").
+        total.add(pytest_suite("slow", args.keyword, ["-v", "-s"]))
     print(total.line(), flush=True)
     return 1 if total.failed or not (total.passed or total.failed) else 0
