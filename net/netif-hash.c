@@ -19,12 +19,6 @@ static const uint8_t rss_key[40] = {
     0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
 };
 
-#define ETH_P_IPV4  0x0800
-#define ETH_P_IPV6  0x86dd
-#define ETH_P_VLAN  0x8100
-#define IPPROTO_TCP_ 6
-#define IPPROTO_UDP_ 17
-
 /* At most 16 + 16 + 2 + 2 input bytes, so the key never runs out. */
 static uint32_t toeplitz(const uint8_t *input, size_t len)
 {
@@ -49,62 +43,26 @@ static uint32_t toeplitz(const uint8_t *input, size_t len)
     return hash;
 }
 
-static uint16_t get_be16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
 uint32_t netif_flow_hash(const uint8_t *frame, size_t len)
 {
     uint8_t input[36];
-    size_t in_len, l3, l4 = 0;
-    uint16_t ethertype;
-    uint8_t proto;
+    struct netif_l3 ip;
+    size_t in_len, l4 = 0;
 
-    if (len < NETIF_ETH_HLEN) {
+    if (len > UINT32_MAX || !netif_parse_l3(frame, len, &ip)) {
         return 0;
     }
-    ethertype = get_be16(frame + 12);
-    l3 = NETIF_ETH_HLEN;
-    if (ethertype == ETH_P_VLAN) {
-        if (len < l3 + 4) {
-            return 0;
-        }
-        ethertype = get_be16(frame + 16);
-        l3 += 4;
+    memcpy(input, frame + ip.addrs, ip.addrs_len);
+    in_len = ip.addrs_len;
+    /*
+     * Only the first fragment carries ports: hash every fragment of a
+     * datagram on the addresses alone so they stay on one queue.
+     */
+    if (ip.hlen >= 20 && !ip.fragment) {
+        l4 = ip.l3 + ip.hlen;
     }
-
-    if (ethertype == ETH_P_IPV4) {
-        size_t ihl;
-
-        if (len < l3 + 20 || (frame[l3] >> 4) != 4) {
-            return 0;
-        }
-        ihl = (size_t)(frame[l3] & 0xf) * 4;
-        proto = frame[l3 + 9];
-        memcpy(input, frame + l3 + 12, 8);  /* source, destination */
-        in_len = 8;
-        /*
-         * Only the first fragment carries ports: hash every fragment of a
-         * datagram on the addresses alone so they stay on one queue.
-         */
-        if (ihl >= 20 && (get_be16(frame + l3 + 6) & 0x3fff) == 0) {
-            l4 = l3 + ihl;
-        }
-    } else if (ethertype == ETH_P_IPV6) {
-        if (len < l3 + 40 || (frame[l3] >> 4) != 6) {
-            return 0;
-        }
-        proto = frame[l3 + 6];
-        memcpy(input, frame + l3 + 8, 32);
-        in_len = 32;
-        l4 = l3 + 40;
-    } else {
-        return 0;
-    }
-
-    if (l4 && (proto == IPPROTO_TCP_ || proto == IPPROTO_UDP_) &&
-        len >= l4 + 4) {
+    if (l4 && (ip.proto == NETIF_IPPROTO_TCP ||
+               ip.proto == NETIF_IPPROTO_UDP) && len >= l4 + 4) {
         memcpy(input + in_len, frame + l4, 4);  /* source, dest port */
         in_len += 4;
     }

@@ -15,11 +15,6 @@
 
 #include "netif.h"
 
-#define ETH_P_IPV4  0x0800
-#define ETH_P_IPV6  0x86dd
-#define ETH_P_VLAN  0x8100
-#define IPPROTO_TCP_ 6
-#define IPPROTO_UDP_ 17
 #define TCP_FIN 0x01
 #define TCP_PSH 0x08
 #define TCP_ACK 0x10
@@ -57,62 +52,83 @@ static uint16_t csum_fold(uint32_t sum)
     return (uint16_t)~sum;
 }
 
-bool netif_parse_l3l4(const uint8_t *frame, uint32_t len,
-                      struct netif_l3l4 *out)
+bool netif_parse_l3(const uint8_t *frame, uint32_t len, struct netif_l3 *out)
 {
     uint32_t l3 = NETIF_ETH_HLEN;
-    uint16_t proto;
+    uint16_t ethertype;
 
     if (len < NETIF_ETH_HLEN) {
         return false;
     }
-    proto = get_be16(frame + 12);
-    if (proto == ETH_P_VLAN) {
+    ethertype = get_be16(frame + 12);
+    if (ethertype == NETIF_ETH_P_VLAN) {
         if (len < NETIF_ETH_HLEN + 4) {
             return false;
         }
-        proto = get_be16(frame + 16);
+        ethertype = get_be16(frame + 16);
         l3 += 4;
     }
     out->l3 = l3;
-    if (proto == ETH_P_IPV4) {
-        uint32_t ihl, total;
-
+    if (ethertype == NETIF_ETH_P_IPV4) {
         if (len < l3 + 20 || (frame[l3] >> 4) != 4) {
             return false;
         }
-        ihl = (frame[l3] & 0xf) * 4u;
-        total = get_be16(frame + l3 + 2);
-        if (ihl < 20 || total < ihl || l3 + total > len) {
-            return false;
-        }
-        /* A fragment has no L4 header to checksum (but the first). */
-        if (get_be16(frame + l3 + 6) & 0x3fff) {
-            return false;
-        }
         out->ipv6 = false;
+        out->hlen = (frame[l3] & 0xf) * 4u;
         out->proto = frame[l3 + 9];
-        out->l4 = l3 + ihl;
-        out->end = l3 + total;
-    } else if (proto == ETH_P_IPV6) {
-        uint32_t plen;
-
+        out->addrs = l3 + 12;
+        out->addrs_len = 8;
+        out->fragment = (get_be16(frame + l3 + 6) & 0x3fff) != 0;
+        return true;
+    }
+    if (ethertype == NETIF_ETH_P_IPV6) {
         if (len < l3 + 40 || (frame[l3] >> 4) != 6) {
             return false;
         }
-        plen = get_be16(frame + l3 + 4);
-        if (l3 + 40 + plen > len) {
-            return false;
-        }
-        /* No extension headers: netfront's TSO6 frames have none. */
         out->ipv6 = true;
+        out->hlen = 40;
         out->proto = frame[l3 + 6];
-        out->l4 = l3 + 40;
-        out->end = l3 + 40 + plen;
-    } else {
+        out->addrs = l3 + 8;
+        out->addrs_len = 32;
+        out->fragment = false;
+        return true;
+    }
+    return false;
+}
+
+bool netif_parse_l3l4(const uint8_t *frame, uint32_t len,
+                      struct netif_l3l4 *out)
+{
+    struct netif_l3 ip;
+
+    if (!netif_parse_l3(frame, len, &ip)) {
         return false;
     }
-    if (out->proto == IPPROTO_TCP_) {
+    out->l3 = ip.l3;
+    out->ipv6 = ip.ipv6;
+    out->proto = ip.proto;
+    out->l4 = ip.l3 + ip.hlen;
+    if (!ip.ipv6) {
+        uint32_t total = get_be16(frame + ip.l3 + 2);
+
+        if (ip.hlen < 20 || total < ip.hlen || ip.l3 + total > len) {
+            return false;
+        }
+        /* A fragment has no L4 header to checksum (but the first). */
+        if (ip.fragment) {
+            return false;
+        }
+        out->end = ip.l3 + total;
+    } else {
+        uint32_t plen = get_be16(frame + ip.l3 + 4);
+
+        /* No extension headers: netfront's TSO6 frames have none. */
+        if (ip.l3 + 40 + plen > len) {
+            return false;
+        }
+        out->end = ip.l3 + 40 + plen;
+    }
+    if (out->proto == NETIF_IPPROTO_TCP) {
         uint32_t doff;
 
         if (out->end < out->l4 + 20) {
@@ -124,7 +140,7 @@ bool netif_parse_l3l4(const uint8_t *frame, uint32_t len,
         }
         out->l4_hlen = doff;
         out->csum_off = out->l4 + 16;
-    } else if (out->proto == IPPROTO_UDP_) {
+    } else if (out->proto == NETIF_IPPROTO_UDP) {
         if (out->end < out->l4 + 8) {
             return false;
         }
@@ -160,7 +176,7 @@ static void l4_checksum(uint8_t *frame, const struct netif_l3l4 *p)
     put_be16(frame + p->csum_off, 0);
     sum = csum_add(sum, frame + p->l4, l4_len);
     csum = csum_fold(sum);
-    if (csum == 0 && p->proto == IPPROTO_UDP_) {
+    if (csum == 0 && p->proto == NETIF_IPPROTO_UDP) {
         csum = 0xffff;
     }
     put_be16(frame + p->csum_off, csum);
@@ -194,7 +210,7 @@ uint32_t netif_gso_segment(const uint8_t *frame, uint32_t len, uint16_t mss,
     uint8_t flags;
 
     if (mss < NETIF_GSO_MIN_MSS || !netif_parse_l3l4(frame, len, &p) ||
-        p.proto != IPPROTO_TCP_) {
+        p.proto != NETIF_IPPROTO_TCP) {
         return 0;
     }
     hlen = p.l4 + p.l4_hlen;
@@ -259,7 +275,7 @@ static bool lro_candidate(const uint8_t *frame, uint32_t len,
     uint8_t flags;
 
     if (!netif_parse_l3l4(frame, len, p) || p->ipv6 ||
-        p->proto != IPPROTO_TCP_ || p->l3 != NETIF_ETH_HLEN ||
+        p->proto != NETIF_IPPROTO_TCP || p->l3 != NETIF_ETH_HLEN ||
         p->l4 != p->l3 + 20 || p->end <= p->l4 + p->l4_hlen) {
         return false;
     }
@@ -335,7 +351,7 @@ void netif_lro_packet(struct netif_lro *lro, struct netif_rx_packet *pkt)
 {
     struct netif_l3l4 p = {
         .l3 = NETIF_ETH_HLEN, .l4 = lro->l4, .end = lro->len,
-        .proto = IPPROTO_TCP_, .csum_off = lro->l4 + 16,
+        .proto = NETIF_IPPROTO_TCP, .csum_off = lro->l4 + 16,
     };
 
     memset(pkt, 0, sizeof(*pkt));

@@ -435,6 +435,31 @@ uint32_t netif_select_queue(const uint8_t *frame, size_t len,
 /* ---- Software offloads (netif-offload.c) ---- */
 
 /* Where the headers of an Ethernet frame with IPv4/IPv6 + TCP/UDP lie. */
+/* The EtherTypes and IP protocols the parsers know */
+#define NETIF_ETH_P_IPV4    0x0800
+#define NETIF_ETH_P_IPV6    0x86dd
+#define NETIF_ETH_P_VLAN    0x8100
+#define NETIF_IPPROTO_TCP   6
+#define NETIF_IPPROTO_UDP   17
+
+/*
+ * The IP header of an Ethernet frame (past one VLAN tag), as far as the
+ * frame holds it: the one header parser, under both flow hashing (which
+ * takes what there is) and netif_parse_l3l4() (which wants it all valid).
+ */
+struct netif_l3 {
+    uint32_t l3;        /* IP header */
+    uint32_t hlen;      /* IPv4: IHL * 4 as the guest set it; IPv6: 40 */
+    uint32_t addrs;     /* source then destination address */
+    uint32_t addrs_len; /* 8 (IPv4) or 32 (IPv6) */
+    uint8_t proto;      /* IPv6: the next header */
+    bool ipv6;
+    bool fragment;      /* IPv4 MF or a fragment offset */
+};
+
+/* False unless the frame holds an IPv4 or IPv6 header's fixed part. */
+bool netif_parse_l3(const uint8_t *frame, uint32_t len, struct netif_l3 *out);
+
 struct netif_l3l4 {
     uint32_t l3;        /* IP header */
     uint32_t l4;        /* TCP/UDP header */
