@@ -29,6 +29,7 @@
 #include "qemu/timer.h"
 #include "qobject/qdict.h"
 #include "qapi/error.h"
+#include "qapi/qapi-commands-net.h"
 #include "monitor/hmp.h"
 #include "monitor/monitor.h"
 #include "net/eth.h"
@@ -759,16 +760,52 @@ static NetClientInfo net_xen_info = {
     .receive = xen_net_receive,
 };
 
-/* "queue-stats": one line per connected queue. */
-static char *xen_net_get_queue_stats(Object *obj, Error **errp)
+/* One queue's counters and state, as query-xen-net reports them. */
+static XenNetQueueInfo *xen_net_queue_info(const XenNetQueue *q)
 {
-    XenNetDev *netdev = XEN_NET_DEVICE(obj);
-    GString *s = g_string_new("");
+    const struct netif_stats *st = &q->core.stats;
+    XenNetQueueInfo *info = g_new0(XenNetQueueInfo, 1);
+
+    info->index = q->index;
+    info->failed = st->fatal;
+    info->reason = st->fatal ? g_strdup(st->fatal_reason) : NULL;
+    info->tx_packets = st->tx_packets;
+    info->tx_bytes = st->tx_bytes;
+    info->tx_errors = st->tx_errors;
+    info->tx_gso = st->tx_gso_packets;
+    info->tx_gso_dropped = q->tx_gso_dropped;
+    info->tx_offload_passed = q->tx_offload_passed;
+    info->rx_packets = st->rx_packets;
+    info->rx_bytes = st->rx_bytes;
+    info->rx_errors = st->rx_errors;
+    info->rx_dropped = st->rx_dropped;
+    info->rx_ring_full = q->rx_ring_full;
+    info->rx_gso = st->rx_gso_packets;
+    return info;
+}
+
+static XenNetInfo *xen_net_info(XenNetDev *netdev)
+{
+    XenNetInfo *info = g_new0(XenNetInfo, 1);
+    XenNetQueueInfoList **tail = &info->queues;
     unsigned int i;
 
+    info->path = object_get_canonical_path(OBJECT(netdev));
+    info->vif = netdev->dev;
+    info->connected = netdev->connected;
     for (i = 0; i < netdev->num_queues; i++) {
-        const XenNetQueue *q = netdev->queues[i];
-        const struct netif_stats *st = &q->core.stats;
+        QAPI_LIST_APPEND(tail, xen_net_queue_info(netdev->queues[i]));
+    }
+    return info;
+}
+
+/* One line per queue, for queue-stats and info xen-net */
+static void xen_net_format_queues(GString *s, const XenNetInfo *info)
+{
+    const XenNetQueueInfoList *l;
+
+    for (l = info->queues; l; l = l->next) {
+        const XenNetQueueInfo *q = l->value;
 
         g_string_append_printf(s, "queue %u: tx-packets %" PRIu64
                                " tx-bytes %" PRIu64 " tx-errors %" PRIu64
@@ -777,17 +814,45 @@ static char *xen_net_get_queue_stats(Object *obj, Error **errp)
                                " rx-errors %" PRIu64 " rx-dropped %" PRIu64
                                " rx-ring-full %" PRIu64 " rx-gso %" PRIu64
                                " tx-offload-passed %" PRIu64
-                               " %s%s%s\n", i,
-                               st->tx_packets, st->tx_bytes, st->tx_errors,
-                               st->tx_gso_packets, q->tx_gso_dropped,
-                               st->rx_packets, st->rx_bytes, st->rx_errors,
-                               st->rx_dropped, q->rx_ring_full,
-                               st->rx_gso_packets, q->tx_offload_passed,
-                               st->fatal ? "failed (" : "ok",
-                               st->fatal ? st->fatal_reason : "",
-                               st->fatal ? ")" : "");
+                               " %s%s%s\n", q->index,
+                               q->tx_packets, q->tx_bytes, q->tx_errors,
+                               q->tx_gso, q->tx_gso_dropped,
+                               q->rx_packets, q->rx_bytes, q->rx_errors,
+                               q->rx_dropped, q->rx_ring_full,
+                               q->rx_gso, q->tx_offload_passed,
+                               q->failed ? "failed (" : "ok",
+                               q->failed ? q->reason : "",
+                               q->failed ? ")" : "");
     }
+}
+
+/* "queue-stats": one line per connected queue. */
+static char *xen_net_get_queue_stats(Object *obj, Error **errp)
+{
+    g_autoptr(XenNetInfo) info = xen_net_info(XEN_NET_DEVICE(obj));
+    GString *s = g_string_new("");
+
+    xen_net_format_queues(s, info);
     return g_string_free(s, false);
+}
+
+static int xen_net_query_one(Object *obj, void *opaque)
+{
+    XenNetInfoList ***tail = opaque;
+
+    if (object_dynamic_cast(obj, TYPE_XEN_NET_DEVICE)) {
+        QAPI_LIST_APPEND(*tail, xen_net_info(XEN_NET_DEVICE(obj)));
+    }
+    return 0;
+}
+
+XenNetInfoList *qmp_query_xen_net(Error **errp)
+{
+    XenNetInfoList *head = NULL, **tail = &head;
+
+    object_child_foreach_recursive(object_get_root(), xen_net_query_one,
+                                   &tail);
+    return head;
 }
 
 /* Where each ring stands, and what is held back: for a stalled guest. */
@@ -826,18 +891,19 @@ static int xen_net_hmp_one(Object *obj, void *opaque)
 {
     Monitor *mon = opaque;
     XenNetDev *netdev;
-    g_autofree char *path = NULL;
-    g_autofree char *stats = NULL;
+    g_autoptr(XenNetInfo) info = NULL;
+    g_autoptr(GString) stats = g_string_new("");
 
     if (!object_dynamic_cast(obj, TYPE_XEN_NET_DEVICE)) {
         return 0;
     }
     netdev = XEN_NET_DEVICE(obj);
-    path = object_get_canonical_path(obj);
-    stats = xen_net_get_queue_stats(obj, NULL);
-    monitor_printf(mon, "%s: vif%d, %u queue%s%s\n%s", path, netdev->dev,
-                   netdev->num_queues, netdev->num_queues == 1 ? "" : "s",
-                   netdev->connected ? "" : " (not connected)", stats);
+    info = xen_net_info(netdev);
+    xen_net_format_queues(stats, info);
+    monitor_printf(mon, "%s: vif%" PRId64 ", %u queue%s%s\n%s", info->path,
+                   info->vif, netdev->num_queues,
+                   netdev->num_queues == 1 ? "" : "s",
+                   info->connected ? "" : " (not connected)", stats->str);
     if (netdev->connected) {
         xen_net_hmp_rings(mon, netdev);
     }

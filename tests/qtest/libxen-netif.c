@@ -8,6 +8,7 @@
 #include "qemu/bswap.h"
 #include "qemu/cutils.h"
 #include "qobject/qdict.h"
+#include "qobject/qlist.h"
 #include "libxen-netif.h"
 #include "hw/xen/interface/io/xs_wire.h"
 
@@ -418,17 +419,50 @@ ssize_t xen_netfront_peer_recv(XenNetFront *nf, void *frame, size_t size)
     return -1;
 }
 
-char *xen_netfront_queue_stats(XenNetFront *nf)
+/* vif0's entry of query-xen-net; unref the reply */
+static QDict *query_vif0(XenNetFront *nf, QDict **reply)
 {
-    QDict *rsp = qtest_qmp(nf->x->qts, "{ 'execute': 'qom-get', 'arguments': "
-                           "{ 'path': '/machine/peripheral/vif0', "
-                           "'property': 'queue-stats' } }");
-    char *stats;
+    QList *devices;
 
-    g_assert(qdict_haskey(rsp, "return"));
-    stats = g_strdup(qdict_get_str(rsp, "return"));
-    qobject_unref(rsp);
-    return stats;
+    *reply = qtest_qmp(nf->x->qts, "{ 'execute': 'query-xen-net' }");
+    g_assert(qdict_haskey(*reply, "return"));
+    devices = qdict_get_qlist(*reply, "return");
+    for (QListEntry *e = qlist_first(devices); e; e = qlist_next(e)) {
+        QDict *dev = qobject_to(QDict, qlist_entry_obj(e));
+
+        if (!strcmp(qdict_get_str(dev, "path"), "/machine/peripheral/vif0")) {
+            return dev;
+        }
+    }
+    g_assert_not_reached();
+}
+
+int xen_netfront_nr_queues(XenNetFront *nf)
+{
+    QDict *reply;
+    QDict *vif0 = query_vif0(nf, &reply);
+    int n = qlist_size(qdict_get_qlist(vif0, "queues"));
+
+    qobject_unref(reply);
+    return n;
+}
+
+QDict *xen_netfront_queue_info(XenNetFront *nf, int queue)
+{
+    QDict *reply, *found = NULL;
+    QDict *vif0 = query_vif0(nf, &reply);
+    QList *queues = qdict_get_qlist(vif0, "queues");
+
+    for (QListEntry *e = qlist_first(queues); e; e = qlist_next(e)) {
+        QDict *q = qobject_to(QDict, qlist_entry_obj(e));
+
+        if (qdict_get_int(q, "index") == queue) {
+            found = q;
+            qobject_ref(found);
+        }
+    }
+    qobject_unref(reply);
+    return found;
 }
 
 int xen_netfront_peer_drain(XenNetFront *nf)

@@ -15,6 +15,7 @@
 
 #include "libxen.h"
 #include "hw/xen/interface/io/netif.h"
+#include "qobject/qdict.h"
 
 #define XEN_NETFRONT_MAX_QUEUES 4
 #define XEN_NETFRONT_BUFS       16      /* data pages: TX frames, RX buffers */
@@ -120,7 +121,11 @@ ssize_t xen_netfront_peer_recv(XenNetFront *nf, void *frame, size_t size);
 /* Discard what the peer has received; returns the number of frames */
 int xen_netfront_peer_drain(XenNetFront *nf);
 
-/* vif0's "queue-stats" QOM property, one line per queue */
-char *xen_netfront_queue_stats(XenNetFront *nf);
+/*
+ * From query-xen-net: vif0's number of connected queues, and one queue's
+ * entry (NULL if there is none; unref it)
+ */
+int xen_netfront_nr_queues(XenNetFront *nf);
+QDict *xen_netfront_queue_info(XenNetFront *nf, int queue);
 
 #endif

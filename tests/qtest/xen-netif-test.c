@@ -5,7 +5,7 @@
  * TX and RX compared byte for byte with the socket netdev's other end,
  * scatter-gather chains, checksum and GSO offload, and every attack of
  * the guest suite's hostile frontend (tests/guest/progs/fakevif.c): the
- * queue fails with its reason in "queue-stats", or the packet is answered
+ * queue fails with its reason in query-xen-net, or the packet is answered
  * with errors, or the backend refuses the keys and goes Closing; QMP
  * answers within 100 ms and the next connection carries traffic.
  *
@@ -93,32 +93,20 @@ static int check_rx(XenNetFront *nf, int nr_queues, size_t len, int buf,
     return queue;
 }
 
-/* "queue N: ... ok|failed (reason)" of queue-stats */
+/* "ok", or "failed (reason)", as query-xen-net says; NULL: no such queue */
 static char *queue_state(XenNetFront *nf, int queue)
 {
-    g_autofree char *stats = xen_netfront_queue_stats(nf);
-    g_auto(GStrv) lines = g_strsplit(stats, "\n", -1);
-    g_autofree char *prefix = g_strdup_printf("queue %d: ", queue);
+    QDict *q = xen_netfront_queue_info(nf, queue);
+    char *state;
 
-    for (int i = 0; lines[i]; i++) {
-        if (g_str_has_prefix(lines[i], prefix)) {
-            char *state = strstr(lines[i], " ok");
-
-            return g_strdup(state ? "ok" : strstr(lines[i], "failed ("));
-        }
+    if (!q) {
+        return NULL;
     }
-    return NULL;
-}
-
-static int nr_stats_queues(XenNetFront *nf)
-{
-    g_autofree char *stats = xen_netfront_queue_stats(nf);
-    int n = 0;
-
-    for (const char *p = stats; (p = strstr(p, "queue ")); p++) {
-        n++;
-    }
-    return n;
+    state = qdict_get_bool(q, "failed") ?
+        g_strdup_printf("failed (%s)", qdict_get_str(q, "reason")) :
+        g_strdup("ok");
+    qobject_unref(q);
+    return state;
 }
 
 static void test_negotiation(void)
@@ -137,7 +125,7 @@ static void test_negotiation(void)
 
     /* Two queues with split channels: four ports, two queues up */
     g_assert_cmpint(xen_netfront_connect(nf, 2, true), ==, XEN_BUS_CONNECTED);
-    g_assert_cmpint(nr_stats_queues(nf), ==, 2);
+    g_assert_cmpint(xen_netfront_nr_queues(nf), ==, 2);
     for (int i = 0; i < 2; i++) {
         g_autofree char *state = queue_state(nf, i);
 
@@ -145,12 +133,12 @@ static void test_negotiation(void)
         check_tx(nf, i, 60, i);
     }
     g_assert_cmpint(xen_netfront_close(nf), ==, XEN_BUS_CLOSED);
-    g_assert_cmpint(nr_stats_queues(nf), ==, 0);
+    g_assert_cmpint(xen_netfront_nr_queues(nf), ==, 0);
 
     /* Then one queue, flat keys, one port: as an old frontend */
     g_assert_cmpint(xen_netfront_connect(nf, 1, false), ==,
                     XEN_BUS_CONNECTED);
-    g_assert_cmpint(nr_stats_queues(nf), ==, 1);
+    g_assert_cmpint(xen_netfront_nr_queues(nf), ==, 1);
     check_tx(nf, 0, 60, 7);
     check_rx(nf, 1, 60, 1, 9);
     g_assert_cmpint(xen_netfront_close(nf), ==, XEN_BUS_CLOSED);
@@ -467,7 +455,7 @@ typedef struct Attack {
     void (*run)(XenNetFront *nf);   /* on the connected rings */
     bool refused;               /* the backend goes Closing at connect */
     int fatal_queue;            /* with fatal: which queue fails */
-    const char *fatal;          /* that queue's reason, in queue-stats */
+    const char *fatal;          /* that queue's reason, in query-xen-net */
     bool closes;                /* the run closes the connection */
     bool hasty;                 /* Closing right after Connected */
 } Attack;
@@ -799,7 +787,7 @@ static void run_queue1_fatal(XenNetFront *nf)
 static void run_offload_garbage(XenNetFront *nf)
 {
     uint8_t page[XEN_QTEST_PAGE_SIZE] = { 0 }, got[FRAME_MAX];
-    g_autofree char *stats = NULL;
+    QDict *stats;
     int frames = 0, segments_of_256 = 0;
     ssize_t n;
 
@@ -836,8 +824,10 @@ static void run_offload_garbage(XenNetFront *nf)
     }
     g_assert_cmpint(frames, ==, 2 * 3 + 2 + 2);
     g_assert_cmpint(segments_of_256, ==, 2 * 2);
-    stats = xen_netfront_queue_stats(nf);
-    g_assert_nonnull(strstr(stats, " tx-gso-dropped 5 "));
+    stats = xen_netfront_queue_info(nf, 0);
+    g_assert_cmpint(qdict_get_int(stats, "tx-gso-dropped"), ==, 5);
+    g_assert_cmpint(qdict_get_int(stats, "tx-offload-passed"), ==, 0);
+    qobject_unref(stats);
     check_tx(nf, 0, 60, 0x33);
 }
 
@@ -927,7 +917,7 @@ static void test_attack(const void *opaque)
         if (a->refused) {
             /* Refused keys: Closing, no queue set up */
             g_assert_cmpint(state, ==, XEN_BUS_CLOSING);
-            g_assert_cmpint(nr_stats_queues(nf), ==, 0);
+            g_assert_cmpint(xen_netfront_nr_queues(nf), ==, 0);
         } else {
             g_assert_cmpint(state, ==, XEN_BUS_CONNECTED);
             a->run(nf);
