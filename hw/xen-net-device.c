@@ -266,12 +266,21 @@ static void xen_net_tx_deliver(void *opaque, const struct netif_tx_packet *pkt)
     xen_net_send(q, pkt->data, pkt->len);
 }
 
+static void xen_net_tx_dropped(void *opaque, uint16_t id, uint32_t slots,
+                               const char *why)
+{
+    XenNetQueue *q = opaque;
+
+    trace_xen_netdev_tx_dropped(q->netdev->dev, q->index, id, slots, why);
+}
+
 static const struct netif_ops xen_net_ops = {
     .ring_read = xen_net_ring_read,
     .ring_write = xen_net_ring_write,
     .copy_from_gref = xen_net_copy_from_gref,
     .copy_to_gref = xen_net_copy_to_gref,
     .tx_deliver = xen_net_tx_deliver,
+    .tx_dropped = xen_net_tx_dropped,
 };
 
 /* ---- data path ---- */
@@ -288,6 +297,8 @@ static void xen_net_report_fatal(XenNetQueue *q)
         return;
     }
     q->fatal_reported = true;
+    trace_xen_netdev_queue_failed(q->netdev->dev, q->index,
+                                  q->core.stats.fatal_reason);
     error_report("xen-net-device vif%d queue %u failed: %s", q->netdev->dev,
                  q->index, q->core.stats.fatal_reason);
     timer_del(q->rx_poll);

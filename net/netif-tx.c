@@ -58,10 +58,14 @@ static void tx_respond_all(struct netif_queue *q, const struct tx_slots *s,
     }
 }
 
-static void tx_drop(struct netif_queue *q, const struct tx_slots *s)
+static void tx_drop(struct netif_queue *q, const struct tx_slots *s,
+                    const char *why)
 {
     tx_respond_all(q, s, NETIF_RSP_ERROR);
     q->stats.tx_errors++;
+    if (q->ops->tx_dropped) {
+        q->ops->tx_dropped(q->opaque, s->first.id, 1 + s->nr_frags, why);
+    }
 }
 
 /* xenvif_get_extras: each extra slot is consumed and remembered by type. */
@@ -92,10 +96,11 @@ static bool tx_get_extras(struct netif_queue *q, struct tx_slots *s,
 
 /*
  * xenvif_count_requests: copy the follow-on slots of a more_data chain.
- * Sets *drop for a chain netback drops without failing the interface.
+ * Sets *drop to why, for a chain netback drops without failing the
+ * interface.
  */
 static bool tx_get_frags(struct netif_queue *q, struct tx_slots *s,
-                         uint32_t avail, bool *drop)
+                         uint32_t avail, const char **drop)
 {
     struct netif_tx_request *frag;
     bool more_data = s->first.flags & NETTXF_more_data;
@@ -114,7 +119,7 @@ static bool tx_get_frags(struct netif_queue *q, struct tx_slots *s,
             return false;
         }
         if (s->nr_frags >= NETIF_TX_LEGACY_SLOTS_MAX) {
-            *drop = true;
+            *drop = "too many slots";
         }
         frag = &s->frags[s->nr_frags];
         ring_copy_entry(q, NETIF_RING_TX, q->tx_req_cons + s->nr_frags, frag,
@@ -126,7 +131,7 @@ static bool tx_get_frags(struct netif_queue *q, struct tx_slots *s,
          * drop, not fatal.
          */
         if (frag->size > s->first.size) {
-            *drop = true;
+            *drop = "a slot larger than the rest of the packet";
         }
         s->first.size -= frag->size;
         if (netif_check_tx_slot(frag, &why) != NETIF_OK) {
@@ -200,7 +205,7 @@ static bool tx_one_packet(struct netif_queue *q, uint32_t *avail)
 {
     struct tx_slots s;
     struct netif_tx_packet pkt;
-    bool drop = false;
+    const char *drop = NULL;
     const struct netif_extra_info *gso;
     const char *why;
 
@@ -229,10 +234,13 @@ static bool tx_one_packet(struct netif_queue *q, uint32_t *avail)
     q->tx_req_cons += s.nr_frags;
     *avail -= s.nr_frags;
     if (s.nr_frags && !q->backend->sg) {
-        drop = true;    /* chains only once feature-sg is advertised */
+        drop = "a chain without feature-sg";
     }
-    if (drop || s.first.size < NETIF_ETH_HLEN) {
-        tx_drop(q, &s);
+    if (!drop && s.first.size < NETIF_ETH_HLEN) {
+        drop = "shorter than an Ethernet header";
+    }
+    if (drop) {
+        tx_drop(q, &s, drop);
         return true;
     }
     if (netif_check_tx_slot(&s.first, &why) != NETIF_OK) {
@@ -254,7 +262,7 @@ static bool tx_one_packet(struct netif_queue *q, uint32_t *avail)
             return false;
         }
         if (!tx_gso_advertised(q, gso->u.gso.type)) {
-            tx_drop(q, &s);
+            tx_drop(q, &s, "a GSO type not offered");
             return true;
         }
         pkt.gso_type = gso->u.gso.type;
@@ -263,7 +271,7 @@ static bool tx_one_packet(struct netif_queue *q, uint32_t *avail)
 
     if (!tx_assemble(q, &s)) {
         /* A bad gref anywhere: the whole packet fails, every slot ERROR. */
-        tx_drop(q, &s);
+        tx_drop(q, &s, "a grant that cannot be copied");
         return true;
     }
 

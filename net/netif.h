@@ -214,6 +214,9 @@ struct netif_ops {
                          const void *src, uint32_t len);
     /* A valid TX packet; pkt->data is valid only during the call. */
     void (*tx_deliver)(void *opaque, const struct netif_tx_packet *pkt);
+    /* Optional: a TX packet answered ERROR (first request id, slots) */
+    void (*tx_dropped)(void *opaque, uint16_t id, uint32_t slots,
+                       const char *why);
 };
 
 /* Ring access helpers for an embedding that maps the ring page. */

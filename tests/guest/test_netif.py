@@ -342,7 +342,9 @@ echo "XENBED-RESULT again-sha256 $(sha256sum < /tmp/again | cut -d' ' -f1)"
 # reason in one "frontend change error: " line ({max} is the backend's
 # max-queues); "tx": the statuses of each TX packet's slots as fakevif
 # read them back, run-length coded ("-": no answer); "rx": the RX
-# response producer and the ARP replies from slirp found in the buffers.
+# response producer and the ARP replies from slirp found in the buffers;
+# "dropped": why QEMU's xen_netdev_tx_dropped trace gives for each packet
+# answered ERROR.
 ARP_THEN_FATAL = ["1x0", "-"]
 ATTACKS = {
     "tx-prod": dict(fatal="Impossible number of requests: "
@@ -353,7 +355,12 @@ ATTACKS = {
     # bytes in the first slot and a bad gref in one slot drop the packet;
     # the queue stays up.  slirp answers the three ARP requests delivered.
     "tx-drops": dict(tx=["18x0", "19x0", "20x-1", "21x-1", "3x-1", "1x-1",
-                         "2x-1", "4x-1", "3x0"], rx=(3, 3)),
+                         "2x-1", "4x-1", "3x0"], rx=(3, 3),
+                     dropped=["too many slots", "too many slots",
+                              "a slot larger than the rest of the packet",
+                              "shorter than an Ethernet header",
+                              "shorter than an Ethernet header",
+                              "a grant that cannot be copied"]),
     # The reply to the first ARP request lands on a bad gref: ERROR; the
     # second reaches the next buffer.
     "rx-bad-gref": dict(tx=["1x0", "1x0"], rx=(2, 1), rx_first="-1"),
@@ -402,6 +409,9 @@ ATTACKS = {
                             "failed"),
 }
 ONE_QUEUE = ",max-queues=1,split-event-channels=off"
+# QEMU's trace line for a TX packet answered ERROR: why
+TX_DROPPED_TRACE = re.compile(r"xen_netdev_tx_dropped vif0 q\d+ id \d+ "
+                              r"slots \d+: (.*)$")
 # Each run boots once and plays its attacks on fresh connections in turn.
 HOSTILE_RUNS = {
     "tx-prod": (ONE_QUEUE, ["tx-prod"]),
@@ -490,8 +500,14 @@ backend=$(xs device/vif/0/backend | cut -d= -f2)
 fakevif device/vif/0 $backend {" ".join(attacks)}
 """ + REBIND_AND_DOWNLOAD, device=device,
         modules=NETFRONT + ["xen_gntalloc", "xen_evtchn"],
-        programs=("xs", "fakevif"), name=f"test-netif-{run}")
+        programs=("xs", "fakevif"), name=f"test-netif-{run}",
+        extra=["-trace", "xen_netdev_tx_dropped"])
     assert "fakevif-error" not in res.results, res.results
+    # Every packet answered ERROR is traced with why, in order.
+    dropped = [m.group(1) for m in map(TX_DROPPED_TRACE.search, res.console)
+               if m]
+    assert dropped == [why for attack in attacks
+                       for why in ATTACKS[attack].get("dropped", [])], dropped
     expected = {"fatal": [], "refused": []}
     for n, attack in enumerate(attacks, 1):
         outcome = check_attack(res, f"{n}.{attack}", ATTACKS[attack],

@@ -50,6 +50,12 @@ struct fake_frontend {
     struct fake_packet delivered[FAKE_MAX_DELIVERED];
     uint32_t nr_delivered;
 
+    /* The last TX packet the core dropped: its first id, slots, why */
+    uint32_t nr_dropped;
+    uint16_t dropped_id;
+    uint32_t dropped_slots;
+    const char *dropped_why;
+
     struct netif_backend_config backend;
     struct netif_frontend_features features;
     struct netif_mcast_filter mcast;
@@ -147,12 +153,24 @@ static inline void fake_tx_deliver(void *opaque,
     p->gso_size = pkt->gso_size;
 }
 
+static void fake_tx_dropped(void *opaque, uint16_t id, uint32_t slots,
+                            const char *why)
+{
+    struct fake_frontend *f = opaque;
+
+    f->nr_dropped++;
+    f->dropped_id = id;
+    f->dropped_slots = slots;
+    f->dropped_why = why;
+}
+
 static const struct netif_ops fake_ops = {
     .ring_read = fake_ring_read,
     .ring_write = fake_ring_write,
     .copy_from_gref = fake_copy_from_gref,
     .copy_to_gref = fake_copy_to_gref,
     .tx_deliver = fake_tx_deliver,
+    .tx_dropped = fake_tx_dropped,
 };
 
 static inline struct netif_sring_header *fake_sring(struct fake_frontend *f,

@@ -469,6 +469,11 @@ static void test_xsa432_tiny_slots(void)
     }
     assert_tx_status(f, 18, 99, NETIF_RSP_OKAY);
     g_assert_cmpuint(f->queue.stats.tx_errors, ==, 1);
+    /* The drop is reported, with the packet's first id and why */
+    g_assert_cmpuint(f->nr_dropped, ==, 1);
+    g_assert_cmpuint(f->dropped_id, ==, 0);
+    g_assert_cmpuint(f->dropped_slots, ==, 18);
+    g_assert_cmpstr(f->dropped_why, ==, "shorter than an Ethernet header");
     fake_free(f);
 }
 
@@ -627,6 +632,10 @@ static void test_bad_gref_mid_chain(void)
     g_assert_cmpuint(f->delivered[0].len, ==, 60);
     g_assert_cmpuint(f->queue.stats.tx_errors, ==, 1);
     g_assert_cmpuint(f->queue.stats.tx_packets, ==, 1);
+    g_assert_cmpuint(f->nr_dropped, ==, 1);
+    g_assert_cmpuint(f->dropped_id, ==, 10);
+    g_assert_cmpuint(f->dropped_slots, ==, 4);
+    g_assert_cmpstr(f->dropped_why, ==, "a grant that cannot be copied");
     fake_free(f);
 }
 
