@@ -105,39 +105,46 @@ struct XenNetDev {
 
 /* ---- netif core callbacks ---- */
 
-static void xen_net_ring_read(void *opaque, enum netif_ring ring,
-                              uint32_t offset, void *dst, uint32_t len)
+static uint32_t xen_net_index_read(void *opaque, enum netif_ring ring,
+                                   uint32_t offset)
 {
     XenNetQueue *q = opaque;
 
-    netif_page_read(q->ring[ring == NETIF_RING_RX], offset, dst, len);
+    return netif_page_index_read(q->ring[ring == NETIF_RING_RX], offset);
 }
 
-static void xen_net_ring_write(void *opaque, enum netif_ring ring,
-                               uint32_t offset, const void *src,
-                               uint32_t len)
+static void xen_net_index_write(void *opaque, enum netif_ring ring,
+                                uint32_t offset, uint32_t value)
 {
     XenNetQueue *q = opaque;
 
-    netif_page_write(q->ring[ring == NETIF_RING_RX], offset, src, len);
+    netif_page_index_write(q->ring[ring == NETIF_RING_RX], offset, value);
 }
 
-static bool xen_net_copy_gref(XenNetQueue *q, bool to_domain, uint32_t gref,
-                              uint32_t offset, void *buf, uint32_t len)
+static void xen_net_entry_read(void *opaque, enum netif_ring ring,
+                               uint32_t offset, void *dst, uint32_t len)
 {
-    XenDeviceGrantCopySegment seg = { .len = len };
+    XenNetQueue *q = opaque;
+
+    memcpy(dst, (uint8_t *)q->ring[ring == NETIF_RING_RX] + offset, len);
+}
+
+static void xen_net_entry_write(void *opaque, enum netif_ring ring,
+                                uint32_t offset, const void *src,
+                                uint32_t len)
+{
+    XenNetQueue *q = opaque;
+
+    memcpy((uint8_t *)q->ring[ring == NETIF_RING_RX] + offset, src, len);
+}
+
+static bool xen_net_copy_segments(XenNetQueue *q, bool to_domain,
+                                  XenDeviceGrantCopySegment *segs,
+                                  unsigned int nr)
+{
     Error *local_err = NULL;
 
-    if (to_domain) {
-        seg.source.virt = buf;
-        seg.dest.foreign.ref = gref;
-        seg.dest.foreign.offset = offset;
-    } else {
-        seg.source.foreign.ref = gref;
-        seg.source.foreign.offset = offset;
-        seg.dest.virt = buf;
-    }
-    xen_device_copy_grant_refs(&q->netdev->xendev, to_domain, &seg, 1,
+    xen_device_copy_grant_refs(&q->netdev->xendev, to_domain, segs, nr,
                                &local_err);
     if (local_err) {
         error_free(local_err);
@@ -146,17 +153,36 @@ static bool xen_net_copy_gref(XenNetQueue *q, bool to_domain, uint32_t gref,
     return true;
 }
 
-static bool xen_net_copy_from_gref(void *opaque, uint32_t gref,
-                                   uint32_t offset, void *dst, uint32_t len)
+/*
+ * A packet's grant copies in one call, as netback's gnttab_batch_copy.
+ * The call fails as a whole, so only then is each copied alone, to say
+ * which failed.
+ */
+static void xen_net_copy_grefs(void *opaque, bool to_domain,
+                               struct netif_gref_copy *copies, uint32_t nr)
 {
-    return xen_net_copy_gref(opaque, false, gref, offset, dst, len);
-}
+    XenNetQueue *q = opaque;
+    XenDeviceGrantCopySegment segs[NETIF_RX_MAX_SLOTS + NETIF_TX_FATAL_SLOTS];
+    uint32_t i;
+    bool ok;
 
-static bool xen_net_copy_to_gref(void *opaque, uint32_t gref,
-                                 uint32_t offset, const void *src,
-                                 uint32_t len)
-{
-    return xen_net_copy_gref(opaque, true, gref, offset, (void *)src, len);
+    assert(nr <= ARRAY_SIZE(segs));
+    for (i = 0; i < nr; i++) {
+        segs[i] = (XenDeviceGrantCopySegment) { .len = copies[i].len };
+        if (to_domain) {
+            segs[i].source.virt = copies[i].buf;
+            segs[i].dest.foreign.ref = copies[i].gref;
+            segs[i].dest.foreign.offset = copies[i].offset;
+        } else {
+            segs[i].source.foreign.ref = copies[i].gref;
+            segs[i].source.foreign.offset = copies[i].offset;
+            segs[i].dest.virt = copies[i].buf;
+        }
+    }
+    ok = xen_net_copy_segments(q, to_domain, segs, nr);
+    for (i = 0; i < nr; i++) {
+        copies[i].ok = ok || xen_net_copy_segments(q, to_domain, &segs[i], 1);
+    }
 }
 
 static NetClientState *xen_net_nc(XenNetQueue *q)
@@ -275,10 +301,11 @@ static void xen_net_tx_dropped(void *opaque, uint16_t id, uint32_t slots,
 }
 
 static const struct netif_ops xen_net_ops = {
-    .ring_read = xen_net_ring_read,
-    .ring_write = xen_net_ring_write,
-    .copy_from_gref = xen_net_copy_from_gref,
-    .copy_to_gref = xen_net_copy_to_gref,
+    .index_read = xen_net_index_read,
+    .index_write = xen_net_index_write,
+    .entry_read = xen_net_entry_read,
+    .entry_write = xen_net_entry_write,
+    .copy_grefs = xen_net_copy_grefs,
     .tx_deliver = xen_net_tx_deliver,
     .tx_dropped = xen_net_tx_dropped,
 };

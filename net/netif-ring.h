@@ -30,17 +30,14 @@ static inline uint32_t ring_entry_offset(enum netif_ring ring, uint32_t idx)
 static inline uint32_t ring_read_index(struct netif_queue *q,
                                        enum netif_ring ring, uint32_t offset)
 {
-    uint32_t value;
-
-    q->ops->ring_read(q->opaque, ring, offset, &value, sizeof(value));
-    return value;
+    return q->ops->index_read(q->opaque, ring, offset);
 }
 
 static inline void ring_write_index(struct netif_queue *q,
                                     enum netif_ring ring, uint32_t offset,
                                     uint32_t value)
 {
-    q->ops->ring_write(q->opaque, ring, offset, &value, sizeof(value));
+    q->ops->index_write(q->opaque, ring, offset, value);
 }
 
 /* Copy entry `idx` out of the shared page: the only read of that slot. */
@@ -48,15 +45,15 @@ static inline void ring_copy_entry(struct netif_queue *q,
                                    enum netif_ring ring, uint32_t idx,
                                    void *dst, uint32_t len)
 {
-    q->ops->ring_read(q->opaque, ring, ring_entry_offset(ring, idx), dst,
-                      len);
+    q->ops->entry_read(q->opaque, ring, ring_entry_offset(ring, idx), dst,
+                       len);
 }
 
 static inline void ring_put_entry(struct netif_queue *q, enum netif_ring ring,
                                   uint32_t idx, const void *src, uint32_t len)
 {
-    q->ops->ring_write(q->opaque, ring, ring_entry_offset(ring, idx), src,
-                       len);
+    q->ops->entry_write(q->opaque, ring, ring_entry_offset(ring, idx), src,
+                        len);
 }
 
 /* RING_PUSH_RESPONSES_AND_CHECK_NOTIFY; returns whether to notify. */

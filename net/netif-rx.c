@@ -114,9 +114,10 @@ enum netif_rx_result netif_rx_put(struct netif_queue *q,
 {
     uint32_t slots = netif_rx_slots_needed(q, pkt);
     bool gso_extra = pkt->gso_type != XEN_NETIF_GSO_TYPE_NONE;
+    struct netif_rx_request reqs[NETIF_RX_MAX_SLOTS];
+    struct netif_gref_copy copies[NETIF_RX_MAX_SLOTS];
     bool copy_failed = false;
-    uint32_t pos = 0;
-    uint32_t slot = 0;
+    uint32_t data_slots, pos = 0, slot;
 
     *notify = false;
     if (q->stats.fatal) {
@@ -130,33 +131,44 @@ enum netif_rx_result netif_rx_put(struct netif_queue *q,
         return q->stats.fatal ? NETIF_RX_FAILED : NETIF_RX_NO_SPACE;
     }
 
-    while (pos < pkt->len) {
-        struct netif_rx_request req;
-        struct netif_rx_response rsp = { 0 };
+    /* The data slots' requests, then their copies in one batch */
+    data_slots = slots - gso_extra;
+    for (slot = 0; slot < data_slots; slot++) {
         uint32_t chunk = pkt->len - pos;
 
         if (chunk > NETIF_PAGE_SIZE) {
             chunk = NETIF_PAGE_SIZE;
         }
-        ring_copy_entry(q, NETIF_RING_RX, q->rx_req_cons, &req, sizeof(req));
-        rsp.id = req.id;
+        /* The extra-info slot follows the first data slot. */
+        ring_copy_entry(q, NETIF_RING_RX, q->rx_req_cons + slot +
+                        (slot && gso_extra), &reqs[slot], sizeof(reqs[slot]));
+        copies[slot] = (struct netif_gref_copy) {
+            .gref = reqs[slot].gref, .offset = 0,
+            .buf = (uint8_t *)pkt->data + pos, .len = chunk,
+        };
+        pos += chunk;
+    }
+    q->ops->copy_grefs(q->opaque, true, copies, data_slots);
+
+    /* Responses at the positions of the requests they answer */
+    for (slot = 0; slot < data_slots; slot++) {
+        struct netif_rx_response rsp = { 0 };
+
+        rsp.id = reqs[slot].id;
         rsp.offset = 0;
-        rsp.flags = pos + chunk < pkt->len ? NETRXF_more_data : 0;
+        rsp.flags = slot + 1 < data_slots ? NETRXF_more_data : 0;
         if (slot == 0) {
             rsp.flags |= rx_first_flags(pkt, gso_extra);
         }
-        if (q->ops->copy_to_gref(q->opaque, req.gref, 0, pkt->data + pos,
-                                 chunk)) {
-            rsp.status = (int16_t)chunk;
+        if (copies[slot].ok) {
+            rsp.status = (int16_t)copies[slot].len;
         } else {
             rsp.status = NETIF_RSP_ERROR;
             copy_failed = true;
         }
         rx_put_response(q, &rsp);
-        pos += chunk;
 
         if (slot == 0 && gso_extra) {
-            /* The extra-info slot follows the first data slot. */
             struct netif_extra_info extra;
             struct netif_rx_response raw;
 
@@ -167,7 +179,6 @@ enum netif_rx_result netif_rx_put(struct netif_queue *q,
             memcpy(&raw, &extra, sizeof(raw));
             rx_put_response(q, &raw);
         }
-        slot++;
     }
 
     q->rx_rsp_prod_pvt = q->rx_req_cons;

@@ -152,29 +152,42 @@ static bool tx_gso_advertised(const struct netif_queue *q, uint8_t type)
     return q->backend->gso_tcpv6;
 }
 
-/* Copy the slots into tx_buf; bounded by the slot and the total sizes. */
+/*
+ * Copy the slots into tx_buf, in one batch; bounded by the slot and the
+ * total sizes.  False if any copy failed.
+ */
 static bool tx_assemble(struct netif_queue *q, const struct tx_slots *s)
 {
+    struct netif_gref_copy copies[1 + NETIF_TX_FATAL_SLOTS];
     uint32_t pos = s->first.size;
     uint32_t i;
 
-    if (!q->ops->copy_from_gref(q->opaque, s->first.gref, s->first.offset,
-                                q->tx_buf, s->first.size)) {
-        return false;
-    }
+    copies[0] = (struct netif_gref_copy) {
+        .gref = s->first.gref, .offset = s->first.offset,
+        .buf = q->tx_buf, .len = s->first.size,
+    };
     for (i = 0; i < s->nr_frags; i++) {
         const struct netif_tx_request *frag = &s->frags[i];
 
         if (pos + frag->size > s->total) {
             return false;   /* cannot happen after tx_get_frags */
         }
-        if (!q->ops->copy_from_gref(q->opaque, frag->gref, frag->offset,
-                                    q->tx_buf + pos, frag->size)) {
-            return false;
-        }
+        copies[1 + i] = (struct netif_gref_copy) {
+            .gref = frag->gref, .offset = frag->offset,
+            .buf = q->tx_buf + pos, .len = frag->size,
+        };
         pos += frag->size;
     }
-    return pos == s->total;
+    if (pos != s->total) {
+        return false;
+    }
+    q->ops->copy_grefs(q->opaque, false, copies, 1 + s->nr_frags);
+    for (i = 0; i < 1 + s->nr_frags; i++) {
+        if (!copies[i].ok) {
+            return false;
+        }
+    }
+    return true;
 }
 
 static void tx_extra_mcast(struct netif_queue *q, const struct tx_slots *s)

@@ -63,34 +63,17 @@ enum netif_verdict netif_check_tx_slot(const struct netif_tx_request *req,
     return NETIF_OK;
 }
 
-void netif_page_read(const void *page, uint32_t offset, void *dst,
-                     uint32_t len)
+uint32_t netif_page_index_read(const void *page, uint32_t offset)
 {
-    const uint8_t *src = (const uint8_t *)page + offset;
-
-    if (len == sizeof(uint32_t) && offset % sizeof(uint32_t) == 0) {
-        /* An index word: one load, never torn by the copy routine. */
-        uint32_t value = __atomic_load_n((const uint32_t *)src,
-                                         __ATOMIC_RELAXED);
-        memcpy(dst, &value, sizeof(value));
-        return;
-    }
-    memcpy(dst, src, len);
+    /* One load, never torn by a copy routine */
+    return __atomic_load_n((const uint32_t *)((const uint8_t *)page + offset),
+                           __ATOMIC_RELAXED);
 }
 
-void netif_page_write(void *page, uint32_t offset, const void *src,
-                      uint32_t len)
+void netif_page_index_write(void *page, uint32_t offset, uint32_t value)
 {
-    uint8_t *dst = (uint8_t *)page + offset;
-
-    if (len == sizeof(uint32_t) && offset % sizeof(uint32_t) == 0) {
-        uint32_t value;
-
-        memcpy(&value, src, sizeof(value));
-        __atomic_store_n((uint32_t *)dst, value, __ATOMIC_RELAXED);
-        return;
-    }
-    memcpy(dst, src, len);
+    __atomic_store_n((uint32_t *)((uint8_t *)page + offset), value,
+                     __ATOMIC_RELAXED);
 }
 
 void netif_queue_init(struct netif_queue *q, const struct netif_ops *ops,

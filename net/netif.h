@@ -194,24 +194,35 @@ struct netif_tx_packet {
     uint16_t gso_size;      /* MSS when gso_type != NONE */
 };
 
+/* One grant copy of a batch, as netback's gnttab_copy ops. */
+struct netif_gref_copy {
+    uint32_t gref;
+    uint32_t offset;    /* in the granted page; offset + len <= 4096 */
+    uint8_t *buf;       /* the backend's side */
+    uint32_t len;
+    bool ok;            /* out: copied (false: not granted, or not writable) */
+};
+
 struct netif_ops {
     /*
-     * Copy from or to the queue's shared ring page.  The core calls these
-     * for one header index (4 bytes at offset < 16, which must be a single
-     * aligned access) or for one ring entry, and adds the barriers itself.
+     * One 32-bit index word of the shared ring's header (offset < 16):
+     * a single aligned access; the core adds the barriers itself.
      */
-    void (*ring_read)(void *opaque, enum netif_ring ring, uint32_t offset,
-                      void *dst, uint32_t len);
-    void (*ring_write)(void *opaque, enum netif_ring ring, uint32_t offset,
-                       const void *src, uint32_t len);
+    uint32_t (*index_read)(void *opaque, enum netif_ring ring,
+                           uint32_t offset);
+    void (*index_write)(void *opaque, enum netif_ring ring, uint32_t offset,
+                        uint32_t value);
+    /* One ring entry, copied out of or into the shared page. */
+    void (*entry_read)(void *opaque, enum netif_ring ring, uint32_t offset,
+                       void *dst, uint32_t len);
+    void (*entry_write)(void *opaque, enum netif_ring ring, uint32_t offset,
+                        const void *src, uint32_t len);
     /*
-     * Copy within the page granted by gref; offset + len <= 4096 always.
-     * Return false if the gref is not granted (or not writable).
+     * The grant copies of one packet, in one batch: from the guest's pages
+     * into buf, or (to_domain) from buf into them.  Sets each copy's ok.
      */
-    bool (*copy_from_gref)(void *opaque, uint32_t gref, uint32_t offset,
-                           void *dst, uint32_t len);
-    bool (*copy_to_gref)(void *opaque, uint32_t gref, uint32_t offset,
-                         const void *src, uint32_t len);
+    void (*copy_grefs)(void *opaque, bool to_domain,
+                       struct netif_gref_copy *copies, uint32_t nr);
     /* A valid TX packet; pkt->data is valid only during the call. */
     void (*tx_deliver)(void *opaque, const struct netif_tx_packet *pkt);
     /* Optional: a TX packet answered ERROR (first request id, slots) */
@@ -219,11 +230,9 @@ struct netif_ops {
                        const char *why);
 };
 
-/* Ring access helpers for an embedding that maps the ring page. */
-void netif_page_read(const void *page, uint32_t offset, void *dst,
-                     uint32_t len);
-void netif_page_write(void *page, uint32_t offset, const void *src,
-                      uint32_t len);
+/* Index word accesses for an embedding that maps the ring page. */
+uint32_t netif_page_index_read(const void *page, uint32_t offset);
+void netif_page_index_write(void *page, uint32_t offset, uint32_t value);
 
 /* ---- Negotiation: the backend's and the frontend's xenstore keys ---- */
 

@@ -38,6 +38,7 @@ struct fake_frontend {
     uint32_t ring_entry_reads;
     uint32_t req_prod_reads;
     uint32_t gref_copies;
+    uint32_t gref_batches;  /* copy_grefs calls */
 
     /* Fuzzing: abort if the core asks for a copy outside the page. */
     bool abort_on_bad_copy;
@@ -67,8 +68,8 @@ static inline uint8_t *fake_page(struct fake_frontend *f, enum netif_ring r)
     return r == NETIF_RING_TX ? f->tx_page : f->rx_page;
 }
 
-static inline void fake_ring_read(void *opaque, enum netif_ring ring,
-                                  uint32_t offset, void *dst, uint32_t len)
+static inline uint32_t fake_index_read(void *opaque, enum netif_ring ring,
+                                       uint32_t offset)
 {
     struct fake_frontend *f = opaque;
     uint8_t *page = fake_page(f, ring);
@@ -81,58 +82,65 @@ static inline void fake_ring_read(void *opaque, enum netif_ring ring,
             h->req_prod += f->bump_req_prod_by;
         }
     }
-    netif_page_read(page, offset, dst, len);
-    if (offset >= NETIF_SRING_HEADER_SIZE) {
-        f->ring_entry_reads++;
-        if (f->scribble_after_read) {
-            memset(page + offset, 0xa5 ^ (uint8_t)f->ring_entry_reads, len);
+    return netif_page_index_read(page, offset);
+}
+
+static inline void fake_index_write(void *opaque, enum netif_ring ring,
+                                    uint32_t offset, uint32_t value)
+{
+    struct fake_frontend *f = opaque;
+
+    netif_page_index_write(fake_page(f, ring), offset, value);
+}
+
+static inline void fake_entry_read(void *opaque, enum netif_ring ring,
+                                   uint32_t offset, void *dst, uint32_t len)
+{
+    struct fake_frontend *f = opaque;
+    uint8_t *page = fake_page(f, ring);
+
+    memcpy(dst, page + offset, len);
+    f->ring_entry_reads++;
+    if (f->scribble_after_read) {
+        memset(page + offset, 0xa5 ^ (uint8_t)f->ring_entry_reads, len);
+    }
+}
+
+static inline void fake_entry_write(void *opaque, enum netif_ring ring,
+                                    uint32_t offset, const void *src,
+                                    uint32_t len)
+{
+    struct fake_frontend *f = opaque;
+
+    memcpy(fake_page(f, ring) + offset, src, len);
+}
+
+static inline void fake_copy_grefs(void *opaque, bool to_domain,
+                                   struct netif_gref_copy *copies,
+                                   uint32_t nr)
+{
+    struct fake_frontend *f = opaque;
+    uint32_t i;
+
+    f->gref_batches++;
+    for (i = 0; i < nr; i++) {
+        struct netif_gref_copy *c = &copies[i];
+
+        f->gref_copies++;
+        if (f->abort_on_bad_copy && c->offset + c->len > NETIF_PAGE_SIZE) {
+            abort();
+        }
+        c->ok = c->gref < FAKE_GREFS && f->grant_valid[c->gref] &&
+                c->offset + c->len <= NETIF_PAGE_SIZE;
+        if (!c->ok) {
+            continue;
+        }
+        if (to_domain) {
+            memcpy(f->grant[c->gref] + c->offset, c->buf, c->len);
+        } else {
+            memcpy(c->buf, f->grant[c->gref] + c->offset, c->len);
         }
     }
-}
-
-static inline void fake_ring_write(void *opaque, enum netif_ring ring,
-                                   uint32_t offset, const void *src,
-                                   uint32_t len)
-{
-    struct fake_frontend *f = opaque;
-
-    netif_page_write(fake_page(f, ring), offset, src, len);
-}
-
-static inline bool fake_copy_from_gref(void *opaque, uint32_t gref,
-                                       uint32_t offset, void *dst,
-                                       uint32_t len)
-{
-    struct fake_frontend *f = opaque;
-
-    f->gref_copies++;
-    if (f->abort_on_bad_copy && offset + len > NETIF_PAGE_SIZE) {
-        abort();
-    }
-    if (gref >= FAKE_GREFS || !f->grant_valid[gref] ||
-        offset + len > NETIF_PAGE_SIZE) {
-        return false;
-    }
-    memcpy(dst, f->grant[gref] + offset, len);
-    return true;
-}
-
-static inline bool fake_copy_to_gref(void *opaque, uint32_t gref,
-                                     uint32_t offset, const void *src,
-                                     uint32_t len)
-{
-    struct fake_frontend *f = opaque;
-
-    f->gref_copies++;
-    if (f->abort_on_bad_copy && offset + len > NETIF_PAGE_SIZE) {
-        abort();
-    }
-    if (gref >= FAKE_GREFS || !f->grant_valid[gref] ||
-        offset + len > NETIF_PAGE_SIZE) {
-        return false;
-    }
-    memcpy(f->grant[gref] + offset, src, len);
-    return true;
 }
 
 static inline void fake_tx_deliver(void *opaque,
@@ -165,10 +173,11 @@ static void fake_tx_dropped(void *opaque, uint16_t id, uint32_t slots,
 }
 
 static const struct netif_ops fake_ops = {
-    .ring_read = fake_ring_read,
-    .ring_write = fake_ring_write,
-    .copy_from_gref = fake_copy_from_gref,
-    .copy_to_gref = fake_copy_to_gref,
+    .index_read = fake_index_read,
+    .index_write = fake_index_write,
+    .entry_read = fake_entry_read,
+    .entry_write = fake_entry_write,
+    .copy_grefs = fake_copy_grefs,
     .tx_deliver = fake_tx_deliver,
     .tx_dropped = fake_tx_dropped,
 };

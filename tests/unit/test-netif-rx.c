@@ -91,6 +91,8 @@ static void test_multi_slot_sg(void)
     g_assert_cmpmem(f->grant[11], 4096, payload + 4096, 4096);
     g_assert_cmpmem(f->grant[12], 1808, payload + 8192, 1808);
     g_assert_cmpuint(fake_sring(f, NETIF_RING_RX)->rsp_prod, ==, 3);
+    g_assert_cmpuint(f->gref_batches, ==, 1);
+    g_assert_cmpuint(f->gref_copies, ==, 3);
     fake_free(f);
 }
 

@@ -430,6 +430,9 @@ static void test_chain_ok(void)
     for (i = 0; i < 19; i++) {
         assert_tx_status(f, i, (uint16_t)i, NETIF_RSP_OKAY);
     }
+    /* One batch of grant copies for the packet, as gnttab_batch_copy */
+    g_assert_cmpuint(f->gref_batches, ==, 1);
+    g_assert_cmpuint(f->gref_copies, ==, 19);
     fake_free(f);
 }
 
