@@ -81,15 +81,17 @@ def test_apic_refuses_vectors_below_16(qemu_binary, xen):
     """A self-IPI of vector 5 and a one-shot APIC timer of vector 6
     (tests/guest/bare/apic.S): neither reaches IRR, the IPI sets ESR's
     Send Illegal Vector and the timer Receive Illegal Vector, each seen
-    once the guest writes ESR, as on hardware and Xen's vLAPIC
-    (qemu-patches/0062).  The emulated APIC took both into IRR and kept
-    ESR at 0."""
+    once the guest writes ESR, and the error raises the LVT error
+    interrupt, as on hardware and Xen's vLAPIC (qemu-patches/0062).  The
+    emulated APIC took both into IRR and kept ESR at 0."""
     accel = "tcg" + (",xen-version=0x4000a" if xen != "plain" else "")
     rc, out = run_bare(bare_image(BARE / "apic.S", "apic"), accel)
     got = apic_values(out)
     assert rc == EXIT_0X10, (rc, out)
     assert got["esr-before"] == 0, out
     assert got["esr-self-ipi"] & 0x20, out            # Send Illegal Vector
+    # The timer's receive error raised the unmasked LVT error interrupt
+    assert got["error-irq"] == 1, out
     assert got["esr-timer"] & 0x40, out               # Receive Illegal Vector
     # IRR is read last after the timer: it would hold both vectors.
     assert got["irr0"] & 0xffff == 0, out
