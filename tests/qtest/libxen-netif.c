@@ -294,10 +294,9 @@ void xen_netfront_tx_push(XenNetFront *nf, int queue)
     xen_netfront_tx_set_req_prod(nf, queue, nf->q[queue].tx_prod);
 }
 
-uint32_t xen_netfront_tx_wait(XenNetFront *nf, int queue, uint32_t n)
+/* Let the main loop run until the rsp_prod at @gpa reaches @n */
+static uint32_t wait_rsp_prod(XenNetFront *nf, uint64_t gpa, uint32_t n)
 {
-    uint64_t gpa = nf->q[queue].tx_gpa +
-        offsetof(struct netif_tx_sring, rsp_prod);
     uint32_t prod = qtest_readl(nf->x->qts, gpa);
 
     for (int i = 0; i < WAIT_STEPS && prod < n; i++) {
@@ -305,6 +304,12 @@ uint32_t xen_netfront_tx_wait(XenNetFront *nf, int queue, uint32_t n)
         prod = qtest_readl(nf->x->qts, gpa);
     }
     return prod;
+}
+
+uint32_t xen_netfront_tx_wait(XenNetFront *nf, int queue, uint32_t n)
+{
+    return wait_rsp_prod(nf, nf->q[queue].tx_gpa +
+                         offsetof(struct netif_tx_sring, rsp_prod), n);
 }
 
 netif_tx_response_t xen_netfront_tx_rsp(XenNetFront *nf, int queue,
@@ -343,15 +348,8 @@ void xen_netfront_rx_post(XenNetFront *nf, int queue, int buf)
 
 uint32_t xen_netfront_rx_wait(XenNetFront *nf, int queue, uint32_t n)
 {
-    uint64_t gpa = nf->q[queue].rx_gpa +
-        offsetof(struct netif_rx_sring, rsp_prod);
-    uint32_t prod = qtest_readl(nf->x->qts, gpa);
-
-    for (int i = 0; i < WAIT_STEPS && prod < n; i++) {
-        xen_qtest_run(nf->x, 1);
-        prod = qtest_readl(nf->x->qts, gpa);
-    }
-    return prod;
+    return wait_rsp_prod(nf, nf->q[queue].rx_gpa +
+                         offsetof(struct netif_rx_sring, rsp_prod), n);
 }
 
 netif_rx_response_t xen_netfront_rx_rsp(XenNetFront *nf, int queue,
@@ -427,7 +425,7 @@ static QDict *query_vif0(XenNetFront *nf, QDict **reply)
     *reply = qtest_qmp(nf->x->qts, "{ 'execute': 'query-xen-net' }");
     g_assert(qdict_haskey(*reply, "return"));
     devices = qdict_get_qlist(*reply, "return");
-    for (QListEntry *e = qlist_first(devices); e; e = qlist_next(e)) {
+    for (const QListEntry *e = qlist_first(devices); e; e = qlist_next(e)) {
         QDict *dev = qobject_to(QDict, qlist_entry_obj(e));
 
         if (!strcmp(qdict_get_str(dev, "path"), "/machine/peripheral/vif0")) {
@@ -453,7 +451,7 @@ QDict *xen_netfront_queue_info(XenNetFront *nf, int queue)
     QDict *vif0 = query_vif0(nf, &reply);
     QList *queues = qdict_get_qlist(vif0, "queues");
 
-    for (QListEntry *e = qlist_first(queues); e; e = qlist_next(e)) {
+    for (const QListEntry *e = qlist_first(queues); e; e = qlist_next(e)) {
         QDict *q = qobject_to(QDict, qlist_entry_obj(e));
 
         if (qdict_get_int(q, "index") == queue) {

@@ -453,6 +453,8 @@ typedef struct Attack {
     const char *device;         /* NULL: one queue, no split channels */
     void (*keys)(XenNetFront *nf);  /* NULL: flat keys, one queue */
     void (*run)(XenNetFront *nf);   /* on the connected rings */
+    /* instead of run: a packet the peer gets, then this fatal one */
+    void (*bad_packet)(XenNetFront *nf);
     bool refused;               /* the backend goes Closing at connect */
     int fatal_queue;            /* with fatal: which queue fails */
     const char *fatal;          /* that queue's reason, in query-xen-net */
@@ -628,56 +630,6 @@ static void bad_missing_extra(XenNetFront *nf)
     xen_netfront_tx_slot(nf, 0, nf->buf_ref[0], 0, NETTXF_extra_info, 60);
 }
 
-static void run_chain_22(XenNetFront *nf)
-{
-    fatal_after_frame(nf, bad_chain_22);
-}
-
-static void run_chain_ring(XenNetFront *nf)
-{
-    fatal_after_frame(nf, bad_chain_ring);
-}
-
-static void run_chain_short(XenNetFront *nf)
-{
-    fatal_after_frame(nf, bad_chain_short);
-}
-
-static void run_cross_page_frag(XenNetFront *nf)
-{
-    fatal_after_frame(nf, bad_cross_page_frag);
-}
-
-static void run_cross_page_first(XenNetFront *nf)
-{
-    fatal_after_frame(nf, bad_cross_page_first);
-}
-
-static void run_extra_type_0(XenNetFront *nf)
-{
-    fatal_after_frame(nf, bad_extra_type_0);
-}
-
-static void run_extra_type_255(XenNetFront *nf)
-{
-    fatal_after_frame(nf, bad_extra_type_255);
-}
-
-static void run_gso_size_0(XenNetFront *nf)
-{
-    fatal_after_frame(nf, bad_gso_size_0);
-}
-
-static void run_gso_type(XenNetFront *nf)
-{
-    fatal_after_frame(nf, bad_gso_type);
-}
-
-static void run_missing_extra(XenNetFront *nf)
-{
-    fatal_after_frame(nf, bad_missing_extra);
-}
-
 /*
  * Packets netback drops with ERROR answers, the queue staying up, between
  * chains it must deliver: 18 and 19 slots go out, 20 and 21 are dropped,
@@ -840,24 +792,24 @@ static const Attack attacks[] = {
     { "storm", .run = run_storm },
     { "tx-drops", .run = run_tx_drops },
     { "rx-bad-gref", .run = run_rx_bad_gref },
-    { "chain-22", .run = run_chain_22,
+    { "chain-22", .bad_packet = bad_chain_22,
       .fatal = "Malicious frontend using 20 slots" },
-    { "chain-ring", .run = run_chain_ring,
+    { "chain-ring", .bad_packet = bad_chain_ring,
       .fatal = "Malicious frontend using 20 slots" },
-    { "chain-short", .run = run_chain_short,
+    { "chain-short", .bad_packet = bad_chain_short,
       .fatal = "Asked for 4 slots but exceeds this limit" },
-    { "cross-page-frag", .run = run_cross_page_frag,
+    { "cross-page-frag", .bad_packet = bad_cross_page_frag,
       .fatal = "Cross page boundary, offset 4000 size 97" },
-    { "cross-page-first", .run = run_cross_page_first,
+    { "cross-page-first", .bad_packet = bad_cross_page_first,
       .fatal = "Cross page boundary, offset 4000 size 97" },
-    { "extra-type-0", .run = run_extra_type_0,
+    { "extra-type-0", .bad_packet = bad_extra_type_0,
       .fatal = "Invalid extra type: 0" },
-    { "extra-type-255", .run = run_extra_type_255,
+    { "extra-type-255", .bad_packet = bad_extra_type_255,
       .fatal = "Invalid extra type: 255" },
-    { "gso-size-0", .run = run_gso_size_0,
+    { "gso-size-0", .bad_packet = bad_gso_size_0,
       .fatal = "GSO size must not be zero" },
-    { "gso-type", .run = run_gso_type, .fatal = "Bad GSO type 3" },
-    { "missing-extra", .run = run_missing_extra,
+    { "gso-type", .bad_packet = bad_gso_type, .fatal = "Bad GSO type 3" },
+    { "missing-extra", .bad_packet = bad_missing_extra,
       .fatal = "Missing extra info" },
     { "rx-prod", .run = run_rx_prod, .fatal = "RX " IMPOSSIBLE },
     { "offload-garbage", .run = run_offload_garbage },
@@ -920,7 +872,11 @@ static void test_attack(const void *opaque)
             g_assert_cmpint(xen_netfront_nr_queues(nf), ==, 0);
         } else {
             g_assert_cmpint(state, ==, XEN_BUS_CONNECTED);
-            a->run(nf);
+            if (a->bad_packet) {
+                fatal_after_frame(nf, a->bad_packet);
+            } else {
+                a->run(nf);
+            }
             assert_qmp_responsive(nf);
             if (!a->closes) {
                 g_autofree char *got = queue_state(nf, a->fatal_queue);

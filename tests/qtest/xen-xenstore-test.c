@@ -158,6 +158,15 @@ static void test_request_types(void)
     reply = path_request(x, XS_GET_DOMAIN_PATH, "0", &type, &len);
     g_assert_cmpmem(reply, len, "/local/domain/0", 16);
     g_free(reply);
+    /* Not one NUL-terminated argument: EINVAL */
+    reply = request(x, XS_GET_DOMAIN_PATH, "1", 1, &type, &len);
+    g_assert_cmpuint(type, ==, XS_ERROR);
+    g_assert_cmpstr(reply, ==, "EINVAL");
+    g_free(reply);
+    reply = request(x, XS_GET_DOMAIN_PATH, "1\0junk", 7, &type, &len);
+    g_assert_cmpuint(type, ==, XS_ERROR);
+    g_assert_cmpstr(reply, ==, "EINVAL");
+    g_free(reply);
 
     /* What only the toolstack may do: EACCES */
     for (size_t i = 0; i < ARRAY_SIZE(privileged); i++) {
