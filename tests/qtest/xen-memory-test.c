@@ -458,6 +458,67 @@ static void test_memory_map(void)
     xen_qtest_end(x);
 }
 
+static const char *migration_status(QTestState *qts)
+{
+    static char status[32];
+    QDict *rsp = qtest_qmp(qts, "{'execute': 'query-migrate'}");
+    QDict *ret = qdict_get_qdict(rsp, "return");
+
+    g_strlcpy(status, ret && qdict_haskey(ret, "status") ?
+              qdict_get_str(ret, "status") : "none", sizeof(status));
+    qobject_unref(rsp);
+    return status;
+}
+
+/* What the guest gave back stays given back in a migrated guest */
+static void test_migration(void)
+{
+    /* The default NIC would be a xen-net-device, which does not migrate */
+    XenQTest *x = xen_qtest_start_args(1, NULL, "-nic none");
+    g_autofree char *dir = g_dir_make_tmp("xen-memory-XXXXXX", NULL);
+    g_autofree char *uri = g_strdup_printf("file:%s/state", dir);
+    g_autofree char *state = g_strdup_printf("%s/state", dir);
+    uint64_t gfns[4] = { SPARE_GFN, SPARE_GFN + 1, SPARE_GFN + 2,
+                         SPARE_GFN + 3 };
+    XenQTest dest = { 0 };
+    QDict *rsp;
+    int i;
+
+    g_assert(dir);
+    qtest_memset(x->qts, gfns[3] << 12, 0x42, 4096);
+    g_assert_cmpint(decrease(x, gfns, 3, 0), ==, 3);
+    rsp = qtest_qmp(x->qts, "{'execute': 'migrate', "
+                    "'arguments': {'uri': %s}}", uri);
+    if (!qdict_haskey(rsp, "return")) {
+        g_error("migrate: %s", qdict_get_str(qdict_get_qdict(rsp, "error"),
+                                             "desc"));
+    }
+    qobject_unref(rsp);
+    for (i = 0; strcmp(migration_status(x->qts), "completed"); i++) {
+        g_assert_cmpstr(migration_status(x->qts), !=, "failed");
+        g_assert_cmpint(i, <, 3000);
+        g_usleep(10 * 1000);
+    }
+    xen_qtest_end(x);
+
+    dest.qts = qtest_initf("-M pc -accel qtest,xen-version=0x4000a -smp 1 "
+                           "-m " XEN_QTEST_RAM " %s -nic none -incoming %s",
+                           g_getenv("XENBED_QTEST_QEMU_ARGS") ?: "", uri);
+    for (i = 0; strcmp(migration_status(dest.qts), "completed"); i++) {
+        g_assert_cmpstr(migration_status(dest.qts), !=, "failed");
+        g_assert_cmpint(i, <, 3000);
+        g_usleep(10 * 1000);
+    }
+    g_assert_cmpint(current_pages(&dest), ==, RAM_PAGES - 3);
+    g_assert_true(range_is(&dest, gfns[3] << 12, 4096, 0x42));
+    /* The three given back populate; the fourth never went */
+    g_assert_cmpint(populate(&dest, gfns, 4, 0), ==, 3);
+    g_assert_cmpint(current_pages(&dest), ==, RAM_PAGES);
+    qtest_quit(dest.qts);
+    unlink(state);
+    rmdir(dir);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -477,5 +538,6 @@ int main(int argc, char **argv)
                    test_host_memory_released);
     qtest_add_func("/xen/memory/balloon-command", test_balloon_command);
     qtest_add_func("/xen/memory/memory-map", test_memory_map);
+    qtest_add_func("/xen/memory/migration", test_migration);
     return g_test_run();
 }

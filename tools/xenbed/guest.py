@@ -291,7 +291,8 @@ def tap_network(blob_size, device, qom_path):
 
 def boot_with_blob(kern, script, *, name, nic="virtio-net-pci",
                    modules=None, programs=(), blob_size=BLOB_SIZE,
-                   timeout=240, migrate_at=None, **argv_options):
+                   timeout=240, migrate_at=None, at_marks=None,
+                   **argv_options):
     """Boot `kern` with blob_network(nic) and the guest test script
     script(url of the blob).  Returns (GuestResult, sha256 of the blob)."""
     with blob_network(nic, blob_size) as (server, devices):
@@ -300,8 +301,8 @@ def boot_with_blob(kern, script, *, name, nic="virtio-net-pci",
             script(server.url), name=f"{name}-{kern.label}",
             programs=programs)
         argv = qemu_argv(kern.image, initrd, devices=devices, **argv_options)
-        return boot(argv, timeout=timeout, migrate_at=migrate_at), \
-            server.sha256
+        return boot(argv, timeout=timeout, migrate_at=migrate_at,
+                    at_marks=at_marks), server.sha256
 
 
 def qemu_argv(kernel_image, initrd, append="", smp=2, memory="512M",
@@ -322,7 +323,7 @@ def qemu_argv(kernel_image, initrd, append="", smp=2, memory="512M",
 FATAL_OUTPUT = ("KVM internal error", "emulation failure")
 
 
-def boot(argv, timeout=120, migrate_at=None, console=None):
+def boot(argv, timeout=120, migrate_at=None, console=None, at_marks=None):
     """Run QEMU until the guest powers off; parse its XENBED- lines.
 
     console, if given, is the deque the console lines go to (a caller that
@@ -332,7 +333,11 @@ def boot(argv, timeout=120, migrate_at=None, console=None):
     migrates the running guest to a file and quits, and a second QEMU with
     the same options resumes it from that file; marks["migrated"] is the
     host time at which the second one started.  The result's `migration`
-    says "completed", or why QEMU refused (the guest then runs on)."""
+    says "completed", or why QEMU refused (the guest then runs on).
+
+    at_marks maps marks to what the host does when the guest prints them:
+    each is called, in the order the guest prints them, with a QMP
+    connection (qemu.qmp.legacy) and QEMU's pid."""
     if not Path(argv[0]).exists():
         raise XenbedError(f"{argv[0]} does not exist: run xenbed build")
     timeout *= nested.timeout_scale()
@@ -348,8 +353,13 @@ def boot(argv, timeout=120, migrate_at=None, console=None):
         diag = Path(tmp) / "diag.sock"
         argv = argv + ["-qmp", f"unix:{diag},server=on,wait=off"]
         first = argv + (["-qmp", f"unix:{qmp_socket},server=on,wait=off"]
-                        if migrate_at else [])
+                        if migrate_at or at_marks else [])
         proc, reader = _start(first, console, fatal, marks)
+        for mark, action in (at_marks or {}).items():
+            if not _wait(proc, reader, console, fatal, deadline, timeout,
+                         lambda: mark in marks, diag):
+                break
+            _act(qmp_socket, action, proc.pid)
         if migrate_at and _wait(proc, reader, console, fatal, deadline,
                                 timeout, lambda: migrate_at in marks, diag):
             state = Path(tmp) / "state"
@@ -401,6 +411,32 @@ def _wait(proc, reader, console, fatal, deadline, timeout, until=None,
         fatal.wait(0.1)
     reader.join(5)
     return False
+
+
+def _qmp(qmp_socket):
+    if str(qemu.qemu_python_path()) not in sys.path:
+        sys.path.insert(0, str(qemu.qemu_python_path()))
+    from qemu.qmp.legacy import QEMUMonitorProtocol
+
+    qmp = QEMUMonitorProtocol(str(qmp_socket))
+    qmp.connect()
+    return qmp
+
+
+def _act(qmp_socket, action, pid):
+    qmp = _qmp(qmp_socket)
+    try:
+        action(qmp, pid)
+    finally:
+        qmp.close()
+
+
+def qemu_rss_kib(pid):
+    """Resident memory of QEMU process `pid`, in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise XenbedError(f"no VmRSS for process {pid}")
 
 
 def _migrate_to_file(qmp_socket, state, console):
