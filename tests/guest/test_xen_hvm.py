@@ -394,6 +394,21 @@ xs domid | tr '=' ' ' | sed 's/^/XENBED-RESULT xs:/'
 """
 
 
+def nic_irqs(when):
+    """Guest shell: the virtio NIC's interrupts as the guest counts them,
+    "XENBED-RESULT irq-<when>-<name> <IRQ>: <per CPU> <chip> <type> <name>"."""
+    return f"""
+grep virtio0 /proc/interrupts | while read line; do
+    echo "XENBED-RESULT irq-{when}-${{line##* }} $line"
+done
+"""
+
+
+def irq_count(res, when, name):
+    line = res.result(f"irq-{when}-{name}").split()
+    return sum(int(n) for n in line[1:] if n.isdigit()), line
+
+
 @pytest.mark.parametrize("append", ["", "xen.fifo_events=0"],
                          ids=["fifo", "2level"])
 def test_migration_to_file(debian_kernel, xen_accel, qemu_binary, append):
@@ -405,18 +420,17 @@ def test_migration_to_file(debian_kernel, xen_accel, qemu_binary, append):
     # in the KVM host VM) a hundred times slower than under TCG.
     roundtrips = 10000 if nested.inside() else 100000
     res, sha = guest.boot_with_blob(
-        debian_kernel, lambda url: guest.NET_SETUP +
+        debian_kernel, lambda url: guest.NET_SETUP + nic_irqs("before") +
         MIGRATION_SCRIPT.format(roundtrips=roundtrips) +
-        guest.download_script(url)[len(guest.NET_SETUP):] + guest.GUEST_FACTS,
+        guest.download_script(url)[len(guest.NET_SETUP):] +
+        nic_irqs("after") + guest.GUEST_FACTS,
         name="test-xen-migrate", nic="virtio-net-pci",
         modules=guest.NIC_MODULES["virtio-net-pci"] + [
             "xen-evtchn", "xen_privcmd unrestricted=1"],
         programs=["evtchn_scale", "xs", "hcall"], migrate_at="migrate",
         # xen_emul_unplug=never: the guest would otherwise unplug the
         # emulated NIC through xen-platform, expecting a PV one.
-        # pci=nomsi: after a migration under TCG, the NIC's MSI-X
-        # interrupts (PIRQs to a Xen guest) do not arrive yet; INTx does.
-        append=f"xen_emul_unplug=never pci=nomsi {append}",
+        append=f"xen_emul_unplug=never {append}",
         extra=["-xen-domid", "3"],
         timeout=400,
         accel=guest.xen_accel(xen_accel, "0x4000a"))
@@ -434,6 +448,14 @@ def test_migration_to_file(debian_kernel, xen_accel, qemu_binary, append):
     assert res.result("xs:domid") == "3"
     assert res.result("nic-driver") == "virtio_net"
     assert res.result("blob-sha256") == sha
+    # The download after the resume took the NIC's MSI-X interrupts (PIRQs
+    # where QEMU offers XENFEAT_hvm_pirqs, as under KVM).
+    for queue in ("input.0", "output.0"):
+        before, _ = irq_count(res, "before", f"virtio0-{queue}")
+        after, line = irq_count(res, "after", f"virtio0-{queue}")
+        # PCI-MSIX-<device> (6.12), PCI-MSI (6.1), or xen-pirq -msi-x
+        assert "PCI-MSI" in line[-3] or "msi-x" in line[-2], line
+        assert after > before, (before, line)
     # vCPU 1's runstate area, registered by the guest in a page of its own:
     # before the migration and after it, in the layout of a 64-bit guest.
     assert res.result("hcall-rs") == "0"
