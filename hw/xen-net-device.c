@@ -30,6 +30,9 @@
 #include "qobject/qdict.h"
 #include "qapi/error.h"
 #include "qapi/qapi-commands-net.h"
+#include "exec/memory.h"
+#include "migration/vmstate.h"
+#include "system/runstate.h"
 #include "monitor/hmp.h"
 #include "monitor/monitor.h"
 #include "net/eth.h"
@@ -61,6 +64,7 @@ OBJECT_DECLARE_SIMPLE_TYPE(XenNetDev, XEN_NET_DEVICE)
 typedef struct XenNetQueue {
     XenNetDev *netdev;
     unsigned int index;
+    struct netif_queue_keys keys;   /* as the frontend wrote them */
     uint32_t ring_ref[2];           /* [0] TX, [1] RX */
     void *ring[2];
     XenEventChannel *tx_channel;
@@ -74,6 +78,30 @@ typedef struct XenNetQueue {
     uint64_t rx_ring_full;          /* packets held back: no RX buffers */
     struct netif_queue core;        /* last: holds a 64 KiB TX buffer */
 } XenNetQueue;
+
+/*
+ * A connected queue in the migration stream: where the frontend put its
+ * rings and ports, the backend's private ring indexes and the counters.
+ */
+typedef struct XenNetQueueState {
+    uint32_t tx_ring_ref;
+    uint32_t rx_ring_ref;
+    uint32_t evtchn_tx;
+    uint32_t evtchn_rx;
+    bool split;
+    uint32_t tx_req_cons;
+    uint32_t tx_rsp_prod_pvt;
+    uint32_t rx_req_cons;
+    uint32_t rx_rsp_prod_pvt;
+    uint32_t tx_rsp_pushed;
+    uint32_t rx_rsp_pushed;
+    uint64_t stats[10];             /* struct netif_stats' counters */
+    bool fatal;
+    uint8_t fatal_reason[sizeof_field(struct netif_stats, fatal_reason)];
+    uint64_t tx_gso_dropped;
+    uint64_t tx_offload_passed;
+    uint64_t rx_ring_full;
+} XenNetQueueState;
 
 struct XenNetDev {
     XenDevice xendev;
@@ -101,6 +129,16 @@ struct XenNetDev {
     struct netif_frontend_features features;
     struct netif_mcast_filter mcast;
     uint8_t *seg_buf;
+
+    /* Nothing touches guest memory while the VM is stopped (migration). */
+    bool vm_running;
+    VMChangeStateEntry *vm_state;
+
+    /* Filled only to be saved or just loaded */
+    uint32_t saved_backend_state;
+    uint32_t saved_frontend_state;
+    uint32_t saved_num_queues;      /* 0: not connected */
+    XenNetQueueState saved_queue[NETIF_MAX_QUEUES];
 };
 
 /* ---- netif core callbacks ---- */
@@ -336,7 +374,7 @@ static bool xen_net_tx_run(XenNetQueue *q)
 {
     struct netif_work w;
 
-    if (netif_queue_failed(&q->core)) {
+    if (!q->netdev->vm_running || netif_queue_failed(&q->core)) {
         return false;
     }
     w = netif_tx_process(&q->core, XEN_NET_TX_BUDGET);
@@ -414,7 +452,11 @@ static void xen_net_lro_flush_all(XenNetDev *netdev)
 /* The net layer has delivered a burst: pass on what was merged. */
 static void xen_net_rx_flush_bh(void *opaque)
 {
-    xen_net_lro_flush_all(opaque);
+    XenNetDev *netdev = opaque;
+
+    if (netdev->vm_running) {
+        xen_net_lro_flush_all(netdev);
+    }
 }
 
 /* RX requests were posted: deliver what the net layer held back. */
@@ -422,6 +464,9 @@ static void xen_net_rx_kick(XenNetDev *netdev)
 {
     unsigned int i;
 
+    if (!netdev->vm_running) {
+        return;
+    }
     xen_net_lro_flush_all(netdev);
     for (i = 0; i < netdev->nic_queues; i++) {
         qemu_flush_queued_packets(qemu_get_subqueue(netdev->nic, i));
@@ -505,7 +550,7 @@ static bool xen_net_can_receive(NetClientState *nc)
 {
     XenNetDev *netdev = qemu_get_nic_opaque(nc);
 
-    return netdev->connected;
+    return netdev->connected && netdev->vm_running;
 }
 
 static ssize_t xen_net_receive(NetClientState *nc, const uint8_t *buf,
@@ -520,6 +565,9 @@ static ssize_t xen_net_receive(NetClientState *nc, const uint8_t *buf,
 
     assert(bql_locked());
 
+    if (!netdev->vm_running) {
+        return 0;       /* the net layer keeps it until the VM runs */
+    }
     if (netdev->peer_vnet_hdr) {
         struct virtio_net_hdr hdr;
 
@@ -631,6 +679,7 @@ static bool xen_net_connect_queue(XenNetDev *netdev, XenNetQueue *q,
     XenDevice *xendev = &netdev->xendev;
     unsigned int r;
 
+    q->keys = *keys;
     q->ring_ref[0] = keys->tx_ring_ref;
     q->ring_ref[1] = keys->rx_ring_ref;
     for (r = 0; r < 2; r++) {
@@ -788,6 +837,240 @@ static void xen_net_frontend_changed(XenDevice *xendev,
         break;
     }
 }
+
+/* ---- migration ---- */
+
+/*
+ * The rings are written through a host mapping, which migration does not
+ * see: once the VM is stopped for the last pass, say that they changed.
+ * Grant copies into the guest's buffers are marked as they unmap.
+ */
+static void xen_net_mark_rings_dirty(XenNetDev *netdev)
+{
+    unsigned int i, r;
+
+    for (i = 0; i < netdev->num_queues; i++) {
+        for (r = 0; r < 2; r++) {
+            void *ring = netdev->queues[i]->ring[r];
+            ram_addr_t offset;
+            MemoryRegion *mr = ring ? memory_region_from_host(ring, &offset)
+                                    : NULL;
+
+            if (mr) {
+                memory_region_set_dirty(mr, offset, XEN_PAGE_SIZE);
+            }
+        }
+    }
+}
+
+static void xen_net_vm_state_change(void *opaque, bool running,
+                                    RunState state)
+{
+    XenNetDev *netdev = opaque;
+    unsigned int i;
+
+    if (!running) {
+        /* A merged packet the ring takes now is not lost with the VM. */
+        xen_net_lro_flush_all(netdev);
+        xen_net_mark_rings_dirty(netdev);
+        netdev->vm_running = false;
+        return;
+    }
+    netdev->vm_running = true;
+    if (netdev->connected) {
+        /* Requests and events that came while the device waited */
+        for (i = 0; i < netdev->num_queues; i++) {
+            xen_net_tx_run(netdev->queues[i]);
+        }
+        xen_net_rx_kick(netdev);
+    }
+}
+
+static int xen_net_pre_save(void *opaque)
+{
+    XenNetDev *netdev = opaque;
+    unsigned int i;
+
+    netdev->saved_backend_state = netdev->xendev.backend_state;
+    netdev->saved_frontend_state = netdev->xendev.frontend_state;
+    netdev->saved_num_queues = netdev->connected ? netdev->num_queues : 0;
+    memset(netdev->saved_queue, 0, sizeof(netdev->saved_queue));
+    for (i = 0; i < netdev->saved_num_queues; i++) {
+        XenNetQueue *q = netdev->queues[i];
+        const struct netif_stats *st = &q->core.stats;
+        XenNetQueueState *qs = &netdev->saved_queue[i];
+
+        *qs = (XenNetQueueState) {
+            .tx_ring_ref = q->keys.tx_ring_ref,
+            .rx_ring_ref = q->keys.rx_ring_ref,
+            .evtchn_tx = q->keys.evtchn_tx,
+            .evtchn_rx = q->keys.evtchn_rx,
+            .split = q->keys.split,
+            .tx_req_cons = q->core.tx_req_cons,
+            .tx_rsp_prod_pvt = q->core.tx_rsp_prod_pvt,
+            .rx_req_cons = q->core.rx_req_cons,
+            .rx_rsp_prod_pvt = q->core.rx_rsp_prod_pvt,
+            .tx_rsp_pushed = q->core.tx_rsp_pushed,
+            .rx_rsp_pushed = q->core.rx_rsp_pushed,
+            .stats = {
+                st->tx_packets, st->tx_bytes, st->tx_errors,
+                st->tx_gso_packets, st->tx_mcast_requests, st->rx_packets,
+                st->rx_bytes, st->rx_errors, st->rx_dropped,
+                st->rx_gso_packets,
+            },
+            .fatal = st->fatal,
+            .tx_gso_dropped = q->tx_gso_dropped,
+            .tx_offload_passed = q->tx_offload_passed,
+            .rx_ring_full = q->rx_ring_full,
+        };
+        memcpy(qs->fatal_reason, st->fatal_reason, sizeof(qs->fatal_reason));
+        /* The ring had no room for it when the VM stopped: TCP resends. */
+        if (q->lro && q->lro->len) {
+            qs->stats[8]++;
+        }
+    }
+    return 0;
+}
+
+static void xen_net_restore_queue(XenNetQueue *q, const XenNetQueueState *qs)
+{
+    struct netif_stats *st = &q->core.stats;
+
+    q->core.tx_req_cons = qs->tx_req_cons;
+    q->core.tx_rsp_prod_pvt = qs->tx_rsp_prod_pvt;
+    q->core.rx_req_cons = qs->rx_req_cons;
+    q->core.rx_rsp_prod_pvt = qs->rx_rsp_prod_pvt;
+    q->core.tx_rsp_pushed = qs->tx_rsp_pushed;
+    q->core.rx_rsp_pushed = qs->rx_rsp_pushed;
+    *st = (struct netif_stats) {
+        .tx_packets = qs->stats[0], .tx_bytes = qs->stats[1],
+        .tx_errors = qs->stats[2], .tx_gso_packets = qs->stats[3],
+        .tx_mcast_requests = qs->stats[4], .rx_packets = qs->stats[5],
+        .rx_bytes = qs->stats[6], .rx_errors = qs->stats[7],
+        .rx_dropped = qs->stats[8], .rx_gso_packets = qs->stats[9],
+        .fatal = qs->fatal,
+    };
+    memcpy(st->fatal_reason, qs->fatal_reason, sizeof(st->fatal_reason));
+    st->fatal_reason[sizeof(st->fatal_reason) - 1] = '\0';
+    q->tx_gso_dropped = qs->tx_gso_dropped;
+    q->tx_offload_passed = qs->tx_offload_passed;
+    q->rx_ring_full = qs->rx_ring_full;
+    if (st->fatal) {
+        xen_net_report_fatal(q);
+    }
+}
+
+static bool xen_net_saved_queues_valid(void *opaque, int version_id)
+{
+    XenNetDev *netdev = opaque;
+
+    return netdev->saved_num_queues <= netdev->config.max_queues &&
+           netdev->mcast.count <= NETIF_MCAST_MAX;
+}
+
+static int xen_net_post_load(void *opaque, int version_id)
+{
+    XenNetDev *netdev = opaque;
+    XenDevice *xendev = &netdev->xendev;
+    struct netif_queue_keys keys[NETIF_MAX_QUEUES];
+    Error *local_err = NULL;
+    unsigned int i, n = netdev->saved_num_queues;
+
+    /*
+     * xenstore's watches may have connected the device afresh from the
+     * loaded keys already (it did not touch the stopped guest's rings):
+     * start again from what the source had.
+     */
+    xen_net_disconnect(xendev, NULL);
+    xendev->backend_state = netdev->saved_backend_state;
+    xendev->frontend_state = netdev->saved_frontend_state;
+    if (!n) {
+        return 0;
+    }
+    for (i = 0; i < n; i++) {
+        const XenNetQueueState *qs = &netdev->saved_queue[i];
+
+        keys[i] = (struct netif_queue_keys) {
+            .tx_ring_ref = qs->tx_ring_ref,
+            .rx_ring_ref = qs->rx_ring_ref,
+            .evtchn_tx = qs->evtchn_tx,
+            .evtchn_rx = qs->evtchn_rx,
+            .split = qs->split,
+        };
+    }
+    if (!xen_net_attach(netdev, n, keys, &local_err)) {
+        /* The guest took its rings or ports away: fail the device only. */
+        error_reportf_err(local_err, "xen-net-device vif%d after migration: ",
+                          netdev->dev);
+        xen_net_disconnect(xendev, NULL);
+        xen_device_backend_set_state(xendev, XenbusStateClosing);
+        return 0;
+    }
+    for (i = 0; i < n; i++) {
+        xen_net_restore_queue(netdev->queues[i], &netdev->saved_queue[i]);
+    }
+    trace_xen_netdev_post_load(netdev->dev, n);
+    return 0;
+}
+
+static const VMStateDescription xen_net_vmstate_queue = {
+    .name = "xen-net-device/queue",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT32(tx_ring_ref, XenNetQueueState),
+        VMSTATE_UINT32(rx_ring_ref, XenNetQueueState),
+        VMSTATE_UINT32(evtchn_tx, XenNetQueueState),
+        VMSTATE_UINT32(evtchn_rx, XenNetQueueState),
+        VMSTATE_BOOL(split, XenNetQueueState),
+        VMSTATE_UINT32(tx_req_cons, XenNetQueueState),
+        VMSTATE_UINT32(tx_rsp_prod_pvt, XenNetQueueState),
+        VMSTATE_UINT32(rx_req_cons, XenNetQueueState),
+        VMSTATE_UINT32(rx_rsp_prod_pvt, XenNetQueueState),
+        VMSTATE_UINT32(tx_rsp_pushed, XenNetQueueState),
+        VMSTATE_UINT32(rx_rsp_pushed, XenNetQueueState),
+        VMSTATE_UINT64_ARRAY(stats, XenNetQueueState, 10),
+        VMSTATE_BOOL(fatal, XenNetQueueState),
+        VMSTATE_UINT8_ARRAY(fatal_reason, XenNetQueueState,
+                            sizeof_field(XenNetQueueState, fatal_reason)),
+        VMSTATE_UINT64(tx_gso_dropped, XenNetQueueState),
+        VMSTATE_UINT64(tx_offload_passed, XenNetQueueState),
+        VMSTATE_UINT64(rx_ring_full, XenNetQueueState),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+/*
+ * The xenstore keys, grant table and event channel ports migrate with
+ * their own devices; this is the backend's side of the connection.
+ */
+static const VMStateDescription xen_net_vmstate = {
+    .name = "xen-net-device",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .pre_save = xen_net_pre_save,
+    .post_load = xen_net_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT32(saved_backend_state, XenNetDev),
+        VMSTATE_UINT32(saved_frontend_state, XenNetDev),
+        VMSTATE_BOOL(features.rx_notify, XenNetDev),
+        VMSTATE_BOOL(features.sg, XenNetDev),
+        VMSTATE_BOOL(features.gso_tcpv4, XenNetDev),
+        VMSTATE_BOOL(features.gso_tcpv6, XenNetDev),
+        VMSTATE_BOOL(features.ipv6_csum_offload, XenNetDev),
+        VMSTATE_BOOL(features.no_csum_offload, XenNetDev),
+        VMSTATE_BOOL(features.multicast_control, XenNetDev),
+        VMSTATE_UINT32(mcast.count, XenNetDev),
+        VMSTATE_UINT8_2DARRAY(mcast.addr, XenNetDev, NETIF_MCAST_MAX, 6),
+        VMSTATE_UINT32(saved_num_queues, XenNetDev),
+        VMSTATE_VALIDATE("queues and multicast addresses within limits",
+                         xen_net_saved_queues_valid),
+        VMSTATE_STRUCT_VARRAY_UINT32(saved_queue, XenNetDev,
+                                     saved_num_queues, 1,
+                                     xen_net_vmstate_queue, XenNetQueueState),
+        VMSTATE_END_OF_LIST()
+    },
+};
 
 /* ---- QOM ---- */
 
@@ -1014,6 +1297,9 @@ static void xen_net_realize(XenDevice *xendev, Error **errp)
 
     nc = qemu_get_queue(netdev->nic);
     qemu_format_nic_info_str(nc, netdev->conf.macaddr.a);
+    netdev->vm_running = runstate_is_running();
+    netdev->vm_state = qemu_add_vm_change_state_handler(
+        xen_net_vm_state_change, netdev);
 
     /* Every backend key, before the frontend can read any of them */
     n = netif_backend_keys(&netdev->config, keys);
@@ -1068,6 +1354,10 @@ static void xen_net_unrealize(XenDevice *xendev)
     /* Disconnect from the frontend in case this has not already happened */
     xen_net_disconnect(xendev, NULL);
 
+    if (netdev->vm_state) {
+        qemu_del_vm_change_state_handler(netdev->vm_state);
+        netdev->vm_state = NULL;
+    }
     if (netdev->nic) {
         qemu_del_nic(netdev->nic);
     }
@@ -1108,6 +1398,7 @@ static void xen_net_class_init(ObjectClass *class, void *data)
     xendev_class->unrealize = xen_net_unrealize;
     set_bit(DEVICE_CATEGORY_NETWORK, dev_class->categories);
     dev_class->user_creatable = true;
+    dev_class->vmsd = &xen_net_vmstate;
 
     device_class_set_props(dev_class, xen_net_properties);
     object_class_property_add_str(class, "queue-stats",

@@ -74,12 +74,14 @@ netif_facts() {{
             sed "s|^$backend/|XENBED-RESULT ${{1}}be:|; s/=/ /"
     done
 }}
-# flows PREFIX N: N parallel downloads of the blob and N parallel uploads
-# of /tmp/up; the host answers each upload with its sha256.
+# flows PREFIX N: N parallel downloads of the blob, hashed as they come,
+# and N parallel uploads of /tmp/up; the host answers each upload with its
+# sha256.
 flows() {{
     i=0; pids=""
     while [ $i -lt $2 ]; do
-        wget -q -O /tmp/dl-$i {URL}/blob & pids="$pids $!"
+        (set -o pipefail; wget -q -O - {URL}/blob | sha256sum > /tmp/dl-$i) &
+        pids="$pids $!"
         wget -q -O /tmp/ul-$i --post-file /tmp/up {URL}/upload &
         pids="$pids $!"
         i=$((i + 1))
@@ -87,8 +89,8 @@ flows() {{
     failed=0
     for p in $pids; do wait $p || failed=$((failed + 1)); done
     echo "XENBED-RESULT ${{1}}wget-failed $failed"
-    echo "XENBED-RESULT ${{1}}dl $(for f in /tmp/dl-*; do sha256sum < $f; done |
-        cut -d' ' -f1 | sort | uniq -c | tr -s ' ' | tr '\\n' ';')"
+    echo "XENBED-RESULT ${{1}}dl $(cat /tmp/dl-* | cut -d' ' -f1 | sort |
+        uniq -c | tr -s ' ' | tr '\\n' ';')"
     echo "XENBED-RESULT ${{1}}ul $(cat /tmp/ul-* | cut -d' ' -f1 | sort |
         uniq -c | tr -s ' ' | tr '\\n' ';')"
     rm -f /tmp/dl-* /tmp/ul-*
@@ -160,10 +162,10 @@ def queue_stats(res, prefix=""):
     return out
 
 
-def assert_flows(res, sha, n, prefix=""):
+def assert_flows(res, sha, n, prefix="", blob=BLOB):
     assert res.result(f"{prefix}wget-failed") == "0"
     assert res.result(f"{prefix}dl") == f"{n} {sha};"
-    assert int(res.result("up-bytes")) == 2 * BLOB
+    assert int(res.result("up-bytes")) == 2 * blob
     assert res.result(f"{prefix}ul") == f"{n} {res.result('up-sha256')};"
 
 
@@ -707,3 +709,90 @@ fakevif device/vif/0 $backend offload-garbage
         assert traces["gso_segmented"] == sorted(
             swapped + [(None, 256, length, segs)
                        for length, segs in well_formed], key=str), traces
+
+
+# Flows both ways across a migration: the mark comes once the downloads
+# have data, the flows go on in the migrated guest, then a second round.
+MIGRATION_SCRIPT = """
+netif_facts ""
+echo XENBED-MARK flows
+flows "" {flows} > /tmp/flows.out &
+fpid=$!
+rx0=$(cat /sys/class/net/$nic/statistics/rx_bytes)
+while [ $(($(cat /sys/class/net/$nic/statistics/rx_bytes) - rx0)) -lt {started} ]
+do sleep 0.05; done
+netif_facts "mig-"
+echo XENBED-MARK migrate
+wait $fpid
+cat /tmp/flows.out
+flows "post-" {flows}
+netif_facts "after-"
+"""
+
+
+def xen_net_bytes(qmp):
+    """(rx-bytes, tx-bytes) of every queue of the one xen-net-device."""
+    [info] = qmp.cmd("query-xen-net")
+    assert info["connected"], info
+    return (sum(q["rx-bytes"] for q in info["queues"]),
+            sum(q["tx-bytes"] for q in info["queues"]))
+
+
+@pytest.mark.parametrize("migrate_to", ["file", "socket"])
+@pytest.mark.parametrize("append", ["", "xen.fifo_events=0"],
+                         ids=["fifo", "2level"])
+def test_migration_mid_transfer(debian_kernel, xen_accel, qemu_binary,
+                                append, migrate_to, tmp_path):
+    """A guest with a 4-queue xen-net-device (split channels, 4 vCPUs)
+    migrates, to a file or live to a second QEMU over a TCP socket, while
+    parallel downloads and uploads run.  Its peer (slirp in a QEMU of its
+    own) outlives the guest's QEMU, so the same TCP connections finish on
+    the destination: every byte arrives (sha256 on both ends), every queue
+    carries traffic both ways afterwards, and the device's counters
+    went on from where the source left them.  The peer paces the flows
+    until the source has stopped, so that they are mid-way then."""
+    blob, flows = 4 << 20, FLOWS
+    seen = {}
+    device = "xen-net-device,id=xn0,netdev=net0,max-queues=4"
+    gate = tmp_path / "gate"
+
+    def switchover(qmp):
+        seen["switchover"] = xen_net_bytes(qmp)
+        gate.touch()
+
+    with guest.switch_network(blob, device, gate) as (sha, devices):
+        initrd = kernel.build_initramfs(
+            debian_kernel, NETFRONT,
+            GUEST_FUNCS + MIGRATION_SCRIPT.format(flows=flows, started=blob // 4) +
+            guest.DMESG_DUMP,
+            name=f"test-netif-migrate-{debian_kernel.label}",
+            programs=["xs"])
+        argv = guest.qemu_argv(debian_kernel.image, initrd, devices=devices,
+                               smp=4, append=append,
+                               accel=guest.xen_accel(xen_accel, "0x4000a"))
+        res = guest.boot(
+            argv, timeout=600, migrate_at="migrate", migrate_to=migrate_to,
+            at_marks={"flows": lambda qmp, pid:
+                      seen.update(flows=xen_net_bytes(qmp))},
+            at_switchover=switchover)
+    assert res.migration == "completed", res.migration
+    assert res.exit_code == 0, "\n".join(res.console[-40:])
+    abi = "2-level" if append else "FIFO-based"
+    assert res.dmesg_has(f"xen:events: Using {abi} ABI")
+    assert res.result("nic-driver") == "vif"
+    assert res.result("blob-sha256") == sha
+    assert res.result("fe:multi-queue-num-queues") == "4"
+    assert_flows(res, sha, flows, blob=blob)
+    assert_flows(res, sha, flows, "post-", blob)
+    # When the source stopped, the flows had moved data both ways but
+    # were not done: the rest went through the destination.
+    rx0, tx0 = seen["flows"]
+    rx1, tx1 = seen["switchover"]
+    assert 0 < rx1 - rx0 < flows * blob, (seen, flows * blob)
+    assert 0 < tx1 - tx0 < flows * 2 * blob, (seen, flows * 2 * blob)
+    # Every queue's TX and RX ports raised interrupts after the migration.
+    before, after = irqs(res, "mig-"), irqs(res, "after-")
+    expected = {f"vif0-q{q}-{d}" for q in range(4) for d in ("tx", "rx")}
+    assert set(after) == expected, after
+    grew = {line for line in expected if after[line] > before[line]}
+    assert grew == expected, (before, after)

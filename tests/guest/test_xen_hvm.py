@@ -482,14 +482,22 @@ def runstate(res, name, accel):
     return {"entry": entry}
 
 
-def test_pv_backend_blocks_migration(debian_kernel, xen_accel, qemu_binary):
-    """With xen-net-device, migration is refused, naming the device, and
-    the guest runs on."""
+def test_pv_backend_blocks_migration(debian_kernel, xen_accel, qemu_binary,
+                                     tmp_path):
+    """A PV backend without a vmstate (xen-disk) refuses migration, naming
+    the device, and the guest runs on; xen-net-device, which migrates,
+    is not named."""
+    disk = tmp_path / "disk.raw"
+    disk.write_bytes(bytes(1 << 20))
     res, sha = boot_xen(debian_kernel, xen_accel,
                         "echo XENBED-MARK migrate\nsleep 2\n",
-                        migrate_at="migrate", name="test-xen-nomigrate")
+                        migrate_at="migrate", name="test-xen-nomigrate",
+                        extra=["-drive", f"if=none,id=d0,format=raw,"
+                                         f"file={disk}",
+                               "-device", "xen-disk,vdev=xvdb,drive=d0"])
     assert res.migration.startswith("refused: "), res.migration
-    assert "xen-net-device" in res.migration
+    assert "xen-disk" in res.migration
+    assert "xen-net-device" not in res.migration
     assert "emulated Xen PV backends do not migrate" in res.migration
     assert_xen_guest(res, debian_kernel, "0x4000a")
     assert_download(res, sha)

@@ -4,7 +4,7 @@ slirp runs a command per guest connection with the connection as its
 stdin, stdout and stderr, so parallel guest connections get parallel
 exchanges (a chardev guestfwd carries only one connection at a time).
 
-    blobcgi.py BLOB [QMP_SOCKET QOM_PATH]
+    blobcgi.py [--gate FILE] BLOB [QMP_SOCKET QOM_PATH]
     blobcgi.py --listen ADDR:PORT BLOB [QMP_SOCKET QOM_PATH]
 
 The second form serves the same exchanges on a TCP socket, one forked
@@ -13,6 +13,10 @@ process per connection (for a tap network in its own namespace).
 GET /blob      the file BLOB
 POST /upload   "<sha256 of the body> <bytes>\\n"
 GET /stats     qom-get QOM_PATH queue-stats over the QMP socket
+
+With --gate, blobs and uploads move at GATED_RATE per exchange until FILE
+exists, then at full speed: flows that stay open, moving data, until the
+test opens the gate (after a migration, say).
 """
 
 import hashlib
@@ -20,6 +24,11 @@ import json
 import os
 import socket
 import sys
+import time
+
+CHUNK = 1 << 16
+GATED_PAUSE = 0.25      # after each chunk: 256 KiB/s per exchange
+GATED_RATE = f"{CHUNK / GATED_PAUSE / 1024:.0f} KiB/s"
 
 
 def qom_get(sock_path, path, prop):
@@ -43,6 +52,14 @@ def qom_get(sock_path, path, prop):
 
 
 def main(argv):
+    gate = None
+    if argv[1] == "--gate":
+        gate, argv = argv[2], argv[:1] + argv[3:]
+
+    def pace():
+        if gate and not os.path.exists(gate):
+            time.sleep(GATED_PAUSE)
+
     # slirp may hand over its socket end in non-blocking mode.
     os.set_blocking(0, True)
     os.set_blocking(1, True)
@@ -64,12 +81,13 @@ def main(argv):
         left = int(headers.get("content-length", "0"))
         digest, total = hashlib.sha256(), 0
         while left > 0:
-            chunk = inp.read1(min(left, 1 << 16))
+            chunk = inp.read1(min(left, CHUNK))
             if not chunk:
                 break
             digest.update(chunk)
             total += len(chunk)
             left -= len(chunk)
+            pace()
         body = f"{digest.hexdigest()} {total}\n".encode()
     elif method == "GET" and path == "/stats" and len(argv) > 3:
         body = qom_get(argv[2], argv[3], "queue-stats").encode()
@@ -78,7 +96,10 @@ def main(argv):
     out.write(b"HTTP/1.0 " + status + b"\r\nContent-Type: "
               b"application/octet-stream\r\nContent-Length: " +
               str(len(body)).encode() + b"\r\n\r\n")
-    out.write(body)
+    for offset in range(0, len(body), CHUNK):
+        out.write(body[offset:offset + CHUNK])
+        out.flush()
+        pace()
     out.flush()
 
 

@@ -233,6 +233,46 @@ def cgi_network(blob_size, device, qom_path=""):
         yield sha, devices
 
 
+@contextmanager
+def switch_network(blob_size, device, gate=None):
+    """Like cgi_network, but slirp and blobcgi.py live in a QEMU of their
+    own (-M none, slirp on a hub) that the guest's QEMU reaches through a
+    stream netdev on a Unix socket.  The guest's connections outlive its
+    QEMU: a migration's destination connects to the same socket and takes
+    the flows over.  gate: blobcgi.py's --gate.  Yields (sha256, device
+    arguments)."""
+    with _blob_files(blob_size) as (blob, _, sha):
+        sock = blob.with_name("switch.sock")
+        cmd = f"{sys.executable} {CGI} " + (f"--gate {gate} " if gate else
+                                            "") + str(blob)
+        fwd = f"guestfwd=tcp:{BLOB_GUEST_ADDR}:{BLOB_GUEST_PORT}-cmd:{cmd}"
+        argv = [str(qemu.BINARY), "-M", "none", "-nodefaults",
+                "-no-user-config", "-display", "none",
+                "-netdev", user_netdev("slirp", [fwd]),
+                "-netdev", f"stream,id=guest,server=on,addr.type=unix,"
+                           f"addr.path={sock}",
+                "-netdev", "hubport,id=hub-slirp,hubid=0,netdev=slirp",
+                "-netdev", "hubport,id=hub-guest,hubid=0,netdev=guest"]
+        switch = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE, text=True)
+        try:
+            deadline = time.monotonic() + 30 * nested.timeout_scale()
+            while not sock.exists():
+                if switch.poll() is not None or time.monotonic() > deadline:
+                    raise XenbedError("the switch QEMU did not listen: " +
+                                      (switch.stderr.read()
+                                       if switch.poll() is not None else
+                                       "timed out"))
+                time.sleep(0.05)
+            yield sha, [("-netdev", f"stream,id=net0,server=off,"
+                                    f"addr.type=unix,addr.path={sock}"),
+                        ("-device", device)]
+        finally:
+            switch.kill()
+            switch.wait()
+
+
 TAP_NETNS_PREFIX = "xenbed-tap-"
 
 
@@ -323,17 +363,22 @@ def qemu_argv(kernel_image, initrd, append="", smp=2, memory="512M",
 FATAL_OUTPUT = ("KVM internal error", "emulation failure")
 
 
-def boot(argv, timeout=120, migrate_at=None, console=None, at_marks=None):
+def boot(argv, timeout=120, migrate_at=None, console=None, at_marks=None,
+         migrate_to="file", at_switchover=None):
     """Run QEMU until the guest powers off; parse its XENBED- lines.
 
     console, if given, is the deque the console lines go to (a caller that
     watches them as they come, or wants more than the last 2000).
 
     With migrate_at, once the guest prints `XENBED-MARK <migrate_at>`, QEMU
-    migrates the running guest to a file and quits, and a second QEMU with
-    the same options resumes it from that file; marks["migrated"] is the
-    host time at which the second one started.  The result's `migration`
-    says "completed", or why QEMU refused (the guest then runs on).
+    migrates the running guest and quits, and a second QEMU with the same
+    options resumes it: migrate_to "file" saves to a file that the second
+    one, started then, loads; "socket" is a live migration to a second
+    QEMU already waiting on a TCP socket on 127.0.0.1.  marks["migrated"]
+    is the host time at which the second one took over.  The result's
+    `migration` says "completed", or why QEMU refused (the guest then runs
+    on).  at_switchover(qmp) runs on the first QEMU once the migration has
+    completed, before it quits: it sees the state that the second got.
 
     at_marks maps marks to what the host does when the guest prints them:
     each is called, in the order the guest prints them, with a QMP
@@ -362,8 +407,17 @@ def boot(argv, timeout=120, migrate_at=None, console=None, at_marks=None):
             _act(qmp_socket, action, proc.pid)
         if migrate_at and _wait(proc, reader, console, fatal, deadline,
                                 timeout, lambda: migrate_at in marks, diag):
-            state = Path(tmp) / "state"
-            migration = _migrate_to_file(qmp_socket, state, console)
+            dest = None
+            if migrate_to == "socket":
+                dest_qmp = Path(tmp) / "dest-qmp.sock"
+                dest = _start(argv + ["-incoming", "defer", "-qmp",
+                                      f"unix:{dest_qmp},server=on,wait=off"],
+                              console, fatal, marks)
+                uri = _listen_incoming(dest_qmp, dest[0], console)
+            else:
+                state = Path(tmp) / "state"
+                uri = f"file:{state}"
+            migration = _migrate(qmp_socket, uri, console, at_switchover)
             if migration == "completed":
                 proc.wait()
                 reader.join(5)
@@ -371,8 +425,11 @@ def boot(argv, timeout=120, migrate_at=None, console=None, at_marks=None):
                     raise GuestError(f"QEMU exited with {proc.returncode} "
                                      "after migrating", console)
                 marks["migrated"] = time.monotonic()
-                proc, reader = _start(argv + ["-incoming", f"file:{state}"],
-                                      console, fatal, marks)
+                proc, reader = dest or _start(
+                    argv + ["-incoming", uri], console, fatal, marks)
+            elif dest:
+                dest[0].kill()
+                dest[0].wait()
         _wait(proc, reader, console, fatal, deadline, timeout, diag=diag)
     result = _parse(console, proc.returncode, start, argv, marks)
     result.migration = migration
@@ -439,8 +496,26 @@ def qemu_rss_kib(pid):
     raise XenbedError(f"no VmRSS for process {pid}")
 
 
-def _migrate_to_file(qmp_socket, state, console):
-    """Migrate the running guest to `state` over QMP, then quit QEMU.
+def _listen_incoming(qmp_socket, proc, console):
+    """Have the QEMU started with -incoming defer listen on a free TCP
+    port of 127.0.0.1; returns the URI to migrate to."""
+    deadline = time.monotonic() + 30 * nested.timeout_scale()
+    while not qmp_socket.exists():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise GuestError("the migration's destination QEMU did not "
+                             "start", console)
+        time.sleep(0.05)
+    qmp = _qmp(qmp_socket)
+    try:
+        qmp.cmd("migrate-incoming", uri="tcp:127.0.0.1:0")
+        address = qmp.cmd("query-migrate")["socket-address"][0]
+    finally:
+        qmp.close()
+    return f"tcp:{address['host']}:{address['port']}"
+
+
+def _migrate(qmp_socket, uri, console, at_switchover=None):
+    """Migrate the running guest to `uri` over QMP, then quit QEMU.
     Returns "completed", or "refused: <QEMU's reason>" (QEMU runs on)."""
     if str(qemu.qemu_python_path()) not in sys.path:
         sys.path.insert(0, str(qemu.qemu_python_path()))
@@ -450,7 +525,11 @@ def _migrate_to_file(qmp_socket, state, console):
     qmp = QEMUMonitorProtocol(str(qmp_socket))
     qmp.connect()
     try:
-        qmp.cmd("migrate", uri=f"file:{state}")
+        # A guest that keeps its NIC busy dirties memory fast: let the
+        # last pass take up to a second rather than never converge.
+        qmp.cmd("migrate-set-parameters", **{"downtime-limit": 1000,
+                                            "max-bandwidth": 1 << 30})
+        qmp.cmd("migrate", uri=uri)
         while True:
             info = qmp.cmd("query-migrate")
             if info.get("status") == "completed":
@@ -459,6 +538,8 @@ def _migrate_to_file(qmp_socket, state, console):
                 raise GuestError("migration failed: " +
                                  info.get("error-desc", "?"), console)
             time.sleep(0.1)
+        if at_switchover:
+            at_switchover(qmp)
         qmp.cmd("quit")
         return "completed"
     except ExecuteError as err:
