@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from xenbed import guest, nested
+from xenbed import guest, kernel, nested
 
 NETFRONT = guest.NIC_MODULES["xen-net-device"]
 
@@ -501,3 +501,57 @@ def test_pv_backend_blocks_migration(debian_kernel, xen_accel, qemu_binary,
     assert "emulated Xen PV backends do not migrate" in res.migration
     assert_xen_guest(res, debian_kernel, "0x4000a")
     assert_download(res, sha)
+
+
+# Numbered lines to the PV console (hvc0, on the primary console's page),
+# paced so that a migration comes in the middle of them.
+HVC_SCRIPT = """
+hvc0_dev=$(cat /sys/class/tty/hvc0/dev)
+echo "XENBED-RESULT hvc0 $hvc0_dev"
+[ -c /dev/hvc0 ] || mknod /dev/hvc0 c ${{hvc0_dev%:*}} ${{hvc0_dev#*:}}
+exec 3> /dev/hvc0
+i=0
+while [ $i -lt {lines} ]; do
+    echo "hvc-seq $i" >&3
+    [ $i = {mark} ] && echo XENBED-MARK migrate
+    i=$((i + 1))
+    usleep 1000
+done
+echo "hvc-end" >&3
+exec 3>&-
+sleep 1
+"""
+
+
+@pytest.mark.parametrize("migrate_to", ["file", "socket"])
+@pytest.mark.parametrize("append", ["", "xen.fifo_events=0"],
+                         ids=["fifo", "2level"])
+def test_pv_console_migrates(debian_kernel, xen_accel, qemu_binary, append,
+                             migrate_to, tmp_path):
+    """A guest writing numbered lines to hvc0 (xen-console on the primary
+    console) migrates, to a file or live over TCP: the chardev, which the
+    source and then the destination append to, has every line once, in
+    order, and the ones after the migration came through the second
+    QEMU."""
+    lines, mark = 3000, 500
+    out = tmp_path / "hvc.log"
+    initrd = kernel.build_initramfs(
+        debian_kernel, [], HVC_SCRIPT.format(lines=lines, mark=mark) +
+        guest.DMESG_DUMP, name=f"test-xen-hvc-{debian_kernel.label}")
+    argv = guest.qemu_argv(
+        debian_kernel.image, initrd, append=append,
+        accel=guest.xen_accel(xen_accel, "0x4000a"),
+        devices=[("-chardev", f"file,id=hvc,path={out},append=on"),
+                 ("-device", "xen-console,chardev=hvc")])
+    res = guest.boot(argv, timeout=300, migrate_at="migrate",
+                     migrate_to=migrate_to)
+    assert res.migration == "completed", res.migration
+    assert res.exit_code == 0, "\n".join(res.console[-40:])
+    abi = "2-level" if append else "FIFO-based"
+    assert res.dmesg_has(f"xen:events: Using {abi} ABI")
+    written = out.read_text().splitlines()
+    expected = [f"hvc-seq {i}" for i in range(lines)] + ["hvc-end"]
+    missing = sorted(set(expected) - set(written), key=expected.index)
+    assert not missing, (len(missing), missing[:10])
+    assert written == expected, [line for line in written
+                                 if line not in expected][:10]
