@@ -39,7 +39,9 @@ typedef struct XenNetFrontQueue {
 
 typedef struct XenNetFront {
     XenQTest *x;
+    char *accel_opts, *device_opts;     /* as started, for a migration */
     int peer;                   /* the test's end of the NIC's netdev */
+    int announcements;          /* RARPs peer_recv passed over */
     char *fe, *be;              /* frontend and backend xenstore dirs */
     uint8_t mac[6];
     XenNetFrontQueue q[XEN_NETFRONT_MAX_QUEUES];
@@ -55,6 +57,12 @@ typedef struct XenNetFront {
 XenNetFront *xen_netfront_start(const char *accel_opts,
                                 const char *device_opts);
 void xen_netfront_end(XenNetFront *nf);
+/*
+ * Migrate the guest to the file @state and go on in a second QEMU with the
+ * same device, on a new socket whose other end becomes nf->peer.  The
+ * rings, grants and ports are the guest's, so they migrated with it.
+ */
+void xen_netfront_migrate(XenNetFront *nf, const char *state);
 
 /*
  * One connection, as netfront makes it: begin (fresh rings and ports,

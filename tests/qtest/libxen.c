@@ -27,6 +27,17 @@ XenQTest *xen_qtest_start_args(int nr_vcpus, const char *accel_opts,
     return xen_qtest_start_on("pc", nr_vcpus, accel_opts, extra_args);
 }
 
+char *xen_qtest_args(const char *machine, int nr_vcpus,
+                     const char *accel_opts, const char *extra_args)
+{
+    /* XENBED_QTEST_QEMU_ARGS: firmware paths (meson.build) */
+    return g_strdup_printf("-M %s -accel qtest,xen-version=0x4000a%s%s "
+                           "-smp %d -m " XEN_QTEST_RAM " %s %s", machine,
+                           accel_opts ? "," : "", accel_opts ? accel_opts : "",
+                           nr_vcpus, g_getenv("XENBED_QTEST_QEMU_ARGS") ?: "",
+                           extra_args ? extra_args : "");
+}
+
 XenQTest *xen_qtest_start_on(const char *machine, int nr_vcpus,
                              const char *accel_opts, const char *extra_args)
 {
@@ -42,14 +53,12 @@ XenQTest *xen_qtest_start_on(const char *machine, int nr_vcpus,
         .value = XEN_CALLBACK_TYPE_VECTOR | XEN_CALLBACK_VECTOR,
     };
 
+    g_autofree char *args = xen_qtest_args(machine, nr_vcpus, accel_opts,
+                                           extra_args);
+
     x->nr_vcpus = nr_vcpus;
     x->next_free_gpa = XEN_QTEST_FREE_GPA;
-    /* XENBED_QTEST_QEMU_ARGS: firmware paths (meson.build) */
-    x->qts = qtest_initf("-M %s -accel qtest,xen-version=0x4000a%s%s "
-                         "-smp %d -m " XEN_QTEST_RAM " %s %s", machine,
-                         accel_opts ? "," : "", accel_opts ? accel_opts : "",
-                         nr_vcpus, g_getenv("XENBED_QTEST_QEMU_ARGS") ?: "",
-                         extra_args);
+    x->qts = qtest_init(args);
 
     /*
      * As Linux: shared_info first, then the callback (which latches the
@@ -76,6 +85,49 @@ void xen_qtest_run(XenQTest *x, int steps)
     for (int i = 0; i < steps; i++) {
         qtest_clock_step(x->qts, 1000000);
     }
+}
+
+static const char *migration_status(QTestState *qts, char *buf, size_t size)
+{
+    QDict *rsp = qtest_qmp(qts, "{'execute': 'query-migrate'}");
+    QDict *ret = qdict_get_qdict(rsp, "return");
+
+    g_strlcpy(buf, ret && qdict_haskey(ret, "status") ?
+              qdict_get_str(ret, "status") : "none", size);
+    qobject_unref(rsp);
+    return buf;
+}
+
+static void wait_migration(QTestState *qts)
+{
+    char status[32];
+
+    for (int i = 0; strcmp(migration_status(qts, status, sizeof(status)),
+                           "completed"); i++) {
+        g_assert_cmpstr(status, !=, "failed");
+        g_assert_cmpint(i, <, 3000);
+        g_usleep(10 * 1000);
+    }
+}
+
+QTestState *xen_qtest_migrate_to_file(QTestState *qts, const char *state,
+                                      const char *args)
+{
+    g_autofree char *uri = g_strdup_printf("file:%s", state);
+    QDict *rsp = qtest_qmp(qts, "{'execute': 'migrate', "
+                           "'arguments': {'uri': %s}}", uri);
+
+    if (!qdict_haskey(rsp, "return")) {
+        g_error("migrate: %s", qdict_get_str(qdict_get_qdict(rsp, "error"),
+                                             "desc"));
+    }
+    qobject_unref(rsp);
+    wait_migration(qts);
+    qtest_quit(qts);
+
+    qts = qtest_initf("%s -incoming %s", args, uri);
+    wait_migration(qts);
+    return qts;
 }
 
 uint64_t xen_qtest_page(XenQTest *x)

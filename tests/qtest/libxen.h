@@ -69,6 +69,9 @@ XenQTest *xen_qtest_start_args(int nr_vcpus, const char *accel_opts,
 XenQTest *xen_qtest_start_on(const char *machine, int nr_vcpus,
                              const char *accel_opts, const char *extra_args);
 void xen_qtest_end(XenQTest *x);
+/* QEMU's command line for xen_qtest_start_on()'s arguments */
+char *xen_qtest_args(const char *machine, int nr_vcpus,
+                     const char *accel_opts, const char *extra_args);
 
 /* A page of guest RAM of the test's own, zeroed */
 uint64_t xen_qtest_page(XenQTest *x);
@@ -147,5 +150,12 @@ uint32_t xen_grant_access(XenQTest *x, uint64_t gpa, bool readonly);
 
 /* Let QEMU's main loop and timers run (1 ms of virtual time a step) */
 void xen_qtest_run(XenQTest *x, int steps);
+
+/*
+ * Migrate @qts to the file @state and quit it; then start QEMU with
+ * @args and "-incoming file:@state" and return it once the load is done.
+ */
+QTestState *xen_qtest_migrate_to_file(QTestState *qts, const char *state,
+                                      const char *args);
 
 #endif

@@ -458,63 +458,28 @@ static void test_memory_map(void)
     xen_qtest_end(x);
 }
 
-static const char *migration_status(QTestState *qts)
-{
-    static char status[32];
-    QDict *rsp = qtest_qmp(qts, "{'execute': 'query-migrate'}");
-    QDict *ret = qdict_get_qdict(rsp, "return");
-
-    g_strlcpy(status, ret && qdict_haskey(ret, "status") ?
-              qdict_get_str(ret, "status") : "none", sizeof(status));
-    qobject_unref(rsp);
-    return status;
-}
-
 /* What the guest gave back stays given back in a migrated guest */
 static void test_migration(void)
 {
-    /* The default NIC would be a xen-net-device, which does not migrate */
-    XenQTest *x = xen_qtest_start_args(1, NULL, "-nic none");
+    XenQTest *x = xen_qtest_start(1, NULL);
     g_autofree char *dir = g_dir_make_tmp("xen-memory-XXXXXX", NULL);
-    g_autofree char *uri = g_strdup_printf("file:%s/state", dir);
     g_autofree char *state = g_strdup_printf("%s/state", dir);
+    g_autofree char *args = NULL;
     uint64_t gfns[4] = { SPARE_GFN, SPARE_GFN + 1, SPARE_GFN + 2,
                          SPARE_GFN + 3 };
-    XenQTest dest = { 0 };
-    QDict *rsp;
-    int i;
 
     g_assert(dir);
     qtest_memset(x->qts, gfns[3] << 12, 0x42, 4096);
     g_assert_cmpint(decrease(x, gfns, 3, 0), ==, 3);
-    rsp = qtest_qmp(x->qts, "{'execute': 'migrate', "
-                    "'arguments': {'uri': %s}}", uri);
-    if (!qdict_haskey(rsp, "return")) {
-        g_error("migrate: %s", qdict_get_str(qdict_get_qdict(rsp, "error"),
-                                             "desc"));
-    }
-    qobject_unref(rsp);
-    for (i = 0; strcmp(migration_status(x->qts), "completed"); i++) {
-        g_assert_cmpstr(migration_status(x->qts), !=, "failed");
-        g_assert_cmpint(i, <, 3000);
-        g_usleep(10 * 1000);
-    }
-    xen_qtest_end(x);
-
-    dest.qts = qtest_initf("-M pc -accel qtest,xen-version=0x4000a -smp 1 "
-                           "-m " XEN_QTEST_RAM " %s -nic none -incoming %s",
-                           g_getenv("XENBED_QTEST_QEMU_ARGS") ?: "", uri);
-    for (i = 0; strcmp(migration_status(dest.qts), "completed"); i++) {
-        g_assert_cmpstr(migration_status(dest.qts), !=, "failed");
-        g_assert_cmpint(i, <, 3000);
-        g_usleep(10 * 1000);
-    }
-    g_assert_cmpint(current_pages(&dest), ==, RAM_PAGES - 3);
-    g_assert_true(range_is(&dest, gfns[3] << 12, 4096, 0x42));
+    /* The guest's state, and so the test's, goes on in the destination */
+    args = xen_qtest_args("pc", 1, NULL, NULL);
+    x->qts = xen_qtest_migrate_to_file(x->qts, state, args);
+    g_assert_cmpint(current_pages(x), ==, RAM_PAGES - 3);
+    g_assert_true(range_is(x, gfns[3] << 12, 4096, 0x42));
     /* The three given back populate; the fourth never went */
-    g_assert_cmpint(populate(&dest, gfns, 4, 0), ==, 3);
-    g_assert_cmpint(current_pages(&dest), ==, RAM_PAGES);
-    qtest_quit(dest.qts);
+    g_assert_cmpint(populate(x, gfns, 4, 0), ==, 3);
+    g_assert_cmpint(current_pages(x), ==, RAM_PAGES);
+    xen_qtest_end(x);
     unlink(state);
     rmdir(dir);
 }

@@ -904,6 +904,106 @@ static void test_attack(const void *opaque)
     xen_netfront_end(nf);
 }
 
+static uint64_t queue_counter(XenNetFront *nf, int queue, const char *name)
+{
+    QDict *q = xen_netfront_queue_info(nf, queue);
+    uint64_t value;
+
+    g_assert_nonnull(q);
+    value = qdict_get_int(q, name);
+    qobject_unref(q);
+    return value;
+}
+
+/*
+ * Migrated with two split-channel queues up, the device goes on where the
+ * source stopped: a TX request put on the ring without an event before
+ * the migration is answered after it, RX buffers posted before it take
+ * frames after it, and the counters go on.
+ */
+static void test_migration(void)
+{
+    XenNetFront *nf = xen_netfront_start(NULL, "max-queues=2");
+    g_autofree char *dir = g_dir_make_tmp("xen-netif-XXXXXX", NULL);
+    g_autofree char *state = g_strdup_printf("%s/state", dir);
+    uint8_t frame[FRAME_MAX], got[FRAME_MAX];
+    bool queue_seen[2] = { false, false };
+    netif_tx_response_t rsp;
+    uint32_t first;
+
+    g_assert_nonnull(dir);
+    g_assert_cmpint(xen_netfront_connect(nf, 2, true), ==, XEN_BUS_CONNECTED);
+    for (int i = 0; i < 4; i++) {
+        check_tx(nf, i % 2, 60 + i, i);
+        check_rx(nf, 2, 60 + i, 2 + i, 0x40 + i);
+    }
+    /* Queue 1: a request on the ring, no event */
+    first = nf->q[1].tx_prod;
+    test_frame(nf, frame, 100, 0x77);
+    xen_netfront_tx_frame(nf, 1, 0, frame, 100);
+    qtest_writel(nf->x->qts, nf->q[1].tx_gpa +
+                 offsetof(struct netif_tx_sring, req_prod), nf->q[1].tx_prod);
+    xen_qtest_run(nf->x, 10);
+    g_assert_cmpuint(xen_netfront_tx_wait(nf, 1, 0), ==, first);
+
+    xen_netfront_migrate(nf, state);
+
+    g_assert_cmpint(xen_netfront_backend_state(nf), ==, XEN_BUS_CONNECTED);
+    g_assert_cmpint(xen_netfront_nr_queues(nf), ==, 2);
+    g_assert_cmpuint(xen_netfront_tx_wait(nf, 1, first + 1), ==, first + 1);
+    rsp = xen_netfront_tx_rsp(nf, 1, first);
+    g_assert_cmpint(rsp.status, ==, NETIF_RSP_OKAY);
+    g_assert_cmpuint(rsp.id, ==, (uint16_t)first);
+    g_assert_cmpint(xen_netfront_peer_recv(nf, got, sizeof(got)), ==, 100);
+    g_assert_cmpmem(got, 100, frame, 100);
+    /* The destination announced the NIC before the VM went on */
+    g_assert_cmpint(nf->announcements, >, 0);
+    for (int i = 0; i < 4; i++) {
+        check_tx(nf, i % 2, 1514 - i, 0x20 + i);
+        queue_seen[check_rx(nf, 2, 1514 - i, 8 + i, 0x60 + i)] = true;
+    }
+    g_assert_true(queue_seen[0] || queue_seen[1]);
+    g_assert_cmpuint(queue_counter(nf, 0, "tx-packets"), ==, 4);
+    g_assert_cmpuint(queue_counter(nf, 1, "tx-packets"), ==, 5);
+    g_assert_cmpuint(queue_counter(nf, 0, "rx-packets") +
+                     queue_counter(nf, 1, "rx-packets"), ==, 8);
+    xen_netfront_end(nf);
+    unlink(state);
+    rmdir(dir);
+}
+
+/*
+ * A guest that takes a ring's grant back before a migration: the
+ * destination cannot map the ring again, so the device fails (Closing)
+ * and QEMU runs on; with the grant back, the frontend connects afresh.
+ */
+static void test_migration_ring_revoked(void)
+{
+    XenNetFront *nf = xen_netfront_start(NULL, "max-queues=2");
+    g_autofree char *dir = g_dir_make_tmp("xen-netif-XXXXXX", NULL);
+    g_autofree char *state = g_strdup_printf("%s/state", dir);
+    uint64_t flags_gpa = XEN_QTEST_GNTTAB_GPA +
+        nf->ring_ref[1][0] * sizeof(grant_entry_v1_t);
+
+    g_assert_nonnull(dir);
+    g_assert_cmpint(xen_netfront_connect(nf, 2, true), ==, XEN_BUS_CONNECTED);
+    check_tx(nf, 1, 60, 1);
+    qtest_writew(nf->x->qts, flags_gpa, 0);
+
+    xen_netfront_migrate(nf, state);
+
+    g_assert_cmpint(xen_netfront_backend_state(nf), ==, XEN_BUS_CLOSING);
+    g_assert_cmpint(xen_netfront_nr_queues(nf), ==, 0);
+    qtest_writew(nf->x->qts, flags_gpa, GTF_permit_access);
+    g_assert_cmpint(xen_netfront_close(nf), ==, XEN_BUS_CLOSED);
+    g_assert_cmpint(xen_netfront_connect(nf, 2, true), ==, XEN_BUS_CONNECTED);
+    check_tx(nf, 1, 60, 2);
+    check_rx(nf, 2, 60, 3, 4);
+    xen_netfront_end(nf);
+    unlink(state);
+    rmdir(dir);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -914,6 +1014,9 @@ int main(int argc, char **argv)
     qtest_add_func("/xen/netif/sg-chain", test_sg_chain);
     qtest_add_func("/xen/netif/csum-gso", test_csum_gso);
     qtest_add_func("/xen/netif/bad-grants", test_bad_grants);
+    qtest_add_func("/xen/netif/migration", test_migration);
+    qtest_add_func("/xen/netif/migration-ring-revoked",
+                   test_migration_ring_revoked);
     for (size_t i = 0; i < ARRAY_SIZE(attacks); i++) {
         g_autofree char *path = g_strdup_printf("/xen/netif/hostile/%s",
                                                 attacks[i].name);
