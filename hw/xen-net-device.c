@@ -84,11 +84,7 @@ typedef struct XenNetQueue {
  * rings and ports, the backend's private ring indexes and the counters.
  */
 typedef struct XenNetQueueState {
-    uint32_t tx_ring_ref;
-    uint32_t rx_ring_ref;
-    uint32_t evtchn_tx;
-    uint32_t evtchn_rx;
-    bool split;
+    struct netif_queue_keys keys;
     uint32_t tx_req_cons;
     uint32_t tx_rsp_prod_pvt;
     uint32_t rx_req_cons;
@@ -900,12 +896,11 @@ static int xen_net_pre_save(void *opaque)
         const struct netif_stats *st = &q->core.stats;
         XenNetQueueState *qs = &netdev->saved_queue[i];
 
+        /* A merged packet the ring had no room for when the VM stopped */
+        uint64_t rx_dropped = st->rx_dropped + (q->lro && q->lro->len);
+
         *qs = (XenNetQueueState) {
-            .tx_ring_ref = q->keys.tx_ring_ref,
-            .rx_ring_ref = q->keys.rx_ring_ref,
-            .evtchn_tx = q->keys.evtchn_tx,
-            .evtchn_rx = q->keys.evtchn_rx,
-            .split = q->keys.split,
+            .keys = q->keys,
             .tx_req_cons = q->core.tx_req_cons,
             .tx_rsp_prod_pvt = q->core.tx_rsp_prod_pvt,
             .rx_req_cons = q->core.rx_req_cons,
@@ -915,7 +910,7 @@ static int xen_net_pre_save(void *opaque)
             .stats = {
                 st->tx_packets, st->tx_bytes, st->tx_errors,
                 st->tx_gso_packets, st->tx_mcast_requests, st->rx_packets,
-                st->rx_bytes, st->rx_errors, st->rx_dropped,
+                st->rx_bytes, st->rx_errors, rx_dropped,
                 st->rx_gso_packets,
             },
             .fatal = st->fatal,
@@ -924,10 +919,6 @@ static int xen_net_pre_save(void *opaque)
             .rx_ring_full = q->rx_ring_full,
         };
         memcpy(qs->fatal_reason, st->fatal_reason, sizeof(qs->fatal_reason));
-        /* The ring had no room for it when the VM stopped: TCP resends. */
-        if (q->lro && q->lro->len) {
-            qs->stats[8]++;
-        }
     }
     return 0;
 }
@@ -988,15 +979,7 @@ static int xen_net_post_load(void *opaque, int version_id)
         return 0;
     }
     for (i = 0; i < n; i++) {
-        const XenNetQueueState *qs = &netdev->saved_queue[i];
-
-        keys[i] = (struct netif_queue_keys) {
-            .tx_ring_ref = qs->tx_ring_ref,
-            .rx_ring_ref = qs->rx_ring_ref,
-            .evtchn_tx = qs->evtchn_tx,
-            .evtchn_rx = qs->evtchn_rx,
-            .split = qs->split,
-        };
+        keys[i] = netdev->saved_queue[i].keys;
     }
     if (!xen_net_attach(netdev, n, keys, &local_err)) {
         /* The guest took its rings or ports away: fail the device only. */
@@ -1018,11 +1001,11 @@ static const VMStateDescription xen_net_vmstate_queue = {
     .version_id = 1,
     .minimum_version_id = 1,
     .fields = (const VMStateField[]) {
-        VMSTATE_UINT32(tx_ring_ref, XenNetQueueState),
-        VMSTATE_UINT32(rx_ring_ref, XenNetQueueState),
-        VMSTATE_UINT32(evtchn_tx, XenNetQueueState),
-        VMSTATE_UINT32(evtchn_rx, XenNetQueueState),
-        VMSTATE_BOOL(split, XenNetQueueState),
+        VMSTATE_UINT32(keys.tx_ring_ref, XenNetQueueState),
+        VMSTATE_UINT32(keys.rx_ring_ref, XenNetQueueState),
+        VMSTATE_UINT32(keys.evtchn_tx, XenNetQueueState),
+        VMSTATE_UINT32(keys.evtchn_rx, XenNetQueueState),
+        VMSTATE_BOOL(keys.split, XenNetQueueState),
         VMSTATE_UINT32(tx_req_cons, XenNetQueueState),
         VMSTATE_UINT32(tx_rsp_prod_pvt, XenNetQueueState),
         VMSTATE_UINT32(rx_req_cons, XenNetQueueState),
