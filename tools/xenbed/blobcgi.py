@@ -14,7 +14,7 @@ GET /blob      the file BLOB
 POST /upload   "<sha256 of the body> <bytes>\\n"
 GET /stats     qom-get QOM_PATH queue-stats over the QMP socket
 
-With --gate, blobs and uploads move at GATED_RATE per exchange until FILE
+With --gate, blobs and uploads move at 256 KiB/s per exchange until FILE
 exists, then at full speed: flows that stay open, moving data, until the
 test opens the gate (after a migration, say).
 """
@@ -28,7 +28,6 @@ import time
 
 CHUNK = 1 << 16
 GATED_PAUSE = 0.25      # after each chunk: 256 KiB/s per exchange
-GATED_RATE = f"{CHUNK / GATED_PAUSE / 1024:.0f} KiB/s"
 
 
 def qom_get(sock_path, path, prop):
