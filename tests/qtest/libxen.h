@@ -32,6 +32,7 @@
 #define XEN_HC_MEMORY_OP        12
 #define XEN_HC_GRANT_TABLE_OP   20
 #define XEN_HC_XEN_VERSION      17
+#define XEN_HC_VCPU_OP          24
 #define XEN_HC_EVENT_CHANNEL_OP 32
 #define XEN_HC_HVM_OP           34
 

@@ -7,6 +7,7 @@
 #include "qemu/osdep.h"
 #include "libxen.h"
 #include "hw/xen/interface/version.h"
+#include "hw/xen/interface/vcpu.h"
 
 static void test_version(void)
 {
@@ -173,6 +174,68 @@ static void test_wide_arguments(void)
     xen_qtest_end(x);
 }
 
+/* VCPUOP_register_runstate_memory_area for vCPU 0 with @area as the handle */
+static int64_t register_runstate(XenQTest *x, uint64_t area)
+{
+    qtest_writeq(x->qts, XEN_QTEST_ARGS_GPA, area);
+    return xen_hypercall(x, 0, XEN_HC_VCPU_OP,
+                         VCPUOP_register_runstate_memory_area, 0,
+                         XEN_QTEST_ARGS_GPA);
+}
+
+/* The @len bytes at @gpa are all @byte */
+static bool range_is(XenQTest *x, uint64_t gpa, size_t len, uint8_t byte)
+{
+    g_autofree uint8_t *buf = g_malloc(len);
+
+    qtest_memread(x->qts, gpa, buf, len);
+    for (size_t i = 0; i < len; i++) {
+        if (buf[i] != byte) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * A NULL handle unregisters a vCPU's runstate area, as under Xen: the
+ * area is never written again, not even when a migration's destination
+ * rewrites every registered area.  Before, address 0 was taken as the
+ * area's address and the first page of RAM was written.
+ */
+static void test_runstate_unregister(void)
+{
+    XenQTest *x = xen_qtest_start(1, NULL);
+    uint64_t area = xen_qtest_page(x);
+    size_t len = sizeof(struct vcpu_runstate_info);
+    g_autofree char *dir = g_dir_make_tmp("xen-runstate-XXXXXX", NULL);
+    g_autofree char *state = g_build_filename(dir, "state", NULL);
+    g_autofree char *args = xen_qtest_args("pc", 1, NULL, NULL);
+
+    /* Registered: the area holds the running state, since boot */
+    qtest_memset(x->qts, area, 0xaa, len);
+    g_assert_cmpint(register_runstate(x, area), ==, 0);
+    g_assert_cmpint(qtest_readl(x->qts, area), ==, RUNSTATE_running);
+    g_assert_cmpuint(qtest_readq(x->qts, area + 8), !=, 0xaaaaaaaaaaaaaaaaULL);
+
+    /* Unregistered: neither it nor address 0 is written from then on */
+    qtest_memset(x->qts, area, 0xaa, len);
+    qtest_memset(x->qts, 0, 0x55, len);
+    g_assert_cmpint(register_runstate(x, 0), ==, 0);
+    g_assert_true(range_is(x, 0, len, 0x55));
+    g_assert_true(range_is(x, area, len, 0xaa));
+    x->qts = xen_qtest_migrate_to_file(x->qts, state, args);
+    g_assert_true(range_is(x, 0, len, 0x55));
+    g_assert_true(range_is(x, area, len, 0xaa));
+
+    /* and the vCPU can register an area again */
+    g_assert_cmpint(register_runstate(x, area), ==, 0);
+    g_assert_cmpint(qtest_readl(x->qts, area), ==, RUNSTATE_running);
+    xen_qtest_end(x);
+    unlink(state);
+    rmdir(dir);
+}
+
 static void test_malformed_lines(void)
 {
     XenQTest *x = xen_qtest_start(2, NULL);
@@ -212,6 +275,8 @@ int main(int argc, char **argv)
     qtest_add_func("/xen/hypercall/bad-pointers", test_bad_pointers);
     qtest_add_func("/xen/hypercall/wide-arguments", test_wide_arguments);
     qtest_add_func("/xen/hypercall/malformed-lines", test_malformed_lines);
+    qtest_add_func("/xen/hypercall/runstate-unregister",
+                   test_runstate_unregister);
 
     return g_test_run();
 }

@@ -22,7 +22,7 @@
  *                 VCPU, then on each SIGUSR1 prints it as a 64-bit guest
  *                 reads it: "XENBED-RESULT runstate-NAME-N STATE
  *                 ENTRY_TIME TIME0 TIME1 TIME2 TIME3" (N counts from 1),
- *                 until SIGTERM.
+ *                 until SIGTERM; then unregisters it (a NULL handle).
  *   hcall expand-fill NAME
  *                 under FIFO, gives EVTCHNOP_expand_array pages of its own
  *                 (locked, frame numbers from /proc/self/pagemap) until it
@@ -176,6 +176,14 @@ static int runstate_area(int fd, char **argv)
             fflush(stdout);
         }
     }
+    /*
+     * Unregister (a NULL handle) before the page goes back to the kernel:
+     * the hypervisor would go on writing the area into whatever reuses it.
+     */
+    *handle = 0;
+    ret = ioctl(fd, IOCTL_PRIVCMD_HYPERCALL, &call);
+    printf("XENBED-RESULT hcall-%s-off %ld\n", argv[2],
+           ret < 0 ? -(long)errno : ret);
     return 0;
 }
 
