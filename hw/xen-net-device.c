@@ -85,12 +85,8 @@ typedef struct XenNetQueue {
  */
 typedef struct XenNetQueueState {
     struct netif_queue_keys keys;
-    uint32_t tx_req_cons;
-    uint32_t tx_rsp_prod_pvt;
-    uint32_t rx_req_cons;
-    uint32_t rx_rsp_prod_pvt;
-    uint32_t tx_rsp_pushed;
-    uint32_t rx_rsp_pushed;
+    struct netif_ring_indexes tx;
+    struct netif_ring_indexes rx;
     uint64_t stats[10];             /* struct netif_stats' counters */
     bool fatal;
     uint8_t fatal_reason[sizeof_field(struct netif_stats, fatal_reason)];
@@ -901,12 +897,8 @@ static int xen_net_pre_save(void *opaque)
 
         *qs = (XenNetQueueState) {
             .keys = q->keys,
-            .tx_req_cons = q->core.tx_req_cons,
-            .tx_rsp_prod_pvt = q->core.tx_rsp_prod_pvt,
-            .rx_req_cons = q->core.rx_req_cons,
-            .rx_rsp_prod_pvt = q->core.rx_rsp_prod_pvt,
-            .tx_rsp_pushed = q->core.tx_rsp_pushed,
-            .rx_rsp_pushed = q->core.rx_rsp_pushed,
+            .tx = q->core.tx,
+            .rx = q->core.rx,
             .stats = {
                 st->tx_packets, st->tx_bytes, st->tx_errors,
                 st->tx_gso_packets, st->tx_mcast_requests, st->rx_packets,
@@ -927,12 +919,8 @@ static void xen_net_restore_queue(XenNetQueue *q, const XenNetQueueState *qs)
 {
     struct netif_stats *st = &q->core.stats;
 
-    q->core.tx_req_cons = qs->tx_req_cons;
-    q->core.tx_rsp_prod_pvt = qs->tx_rsp_prod_pvt;
-    q->core.rx_req_cons = qs->rx_req_cons;
-    q->core.rx_rsp_prod_pvt = qs->rx_rsp_prod_pvt;
-    q->core.tx_rsp_pushed = qs->tx_rsp_pushed;
-    q->core.rx_rsp_pushed = qs->rx_rsp_pushed;
+    q->core.tx = qs->tx;
+    q->core.rx = qs->rx;
     *st = (struct netif_stats) {
         .tx_packets = qs->stats[0], .tx_bytes = qs->stats[1],
         .tx_errors = qs->stats[2], .tx_gso_packets = qs->stats[3],
@@ -1006,12 +994,12 @@ static const VMStateDescription xen_net_vmstate_queue = {
         VMSTATE_UINT32(keys.evtchn_tx, XenNetQueueState),
         VMSTATE_UINT32(keys.evtchn_rx, XenNetQueueState),
         VMSTATE_BOOL(keys.split, XenNetQueueState),
-        VMSTATE_UINT32(tx_req_cons, XenNetQueueState),
-        VMSTATE_UINT32(tx_rsp_prod_pvt, XenNetQueueState),
-        VMSTATE_UINT32(rx_req_cons, XenNetQueueState),
-        VMSTATE_UINT32(rx_rsp_prod_pvt, XenNetQueueState),
-        VMSTATE_UINT32(tx_rsp_pushed, XenNetQueueState),
-        VMSTATE_UINT32(rx_rsp_pushed, XenNetQueueState),
+        VMSTATE_UINT32(tx.req_cons, XenNetQueueState),
+        VMSTATE_UINT32(tx.rsp_prod_pvt, XenNetQueueState),
+        VMSTATE_UINT32(rx.req_cons, XenNetQueueState),
+        VMSTATE_UINT32(rx.rsp_prod_pvt, XenNetQueueState),
+        VMSTATE_UINT32(tx.rsp_pushed, XenNetQueueState),
+        VMSTATE_UINT32(rx.rsp_pushed, XenNetQueueState),
         VMSTATE_UINT64_ARRAY(stats, XenNetQueueState, 10),
         VMSTATE_BOOL(fatal, XenNetQueueState),
         VMSTATE_UINT8_ARRAY(fatal_reason, XenNetQueueState,

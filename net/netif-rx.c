@@ -64,11 +64,11 @@ bool netif_rx_has_slots(struct netif_queue *q, uint32_t slots)
     for (tries = 0; tries < RX_SLOT_CHECK_TRIES; tries++) {
         req_prod = ring_read_index(q, NETIF_RING_RX, SRING_REQ_PROD);
         netif_rmb();
-        if (netif_check_requests(req_prod, q->rx_req_cons,
-                                 q->rx_rsp_prod_pvt, NETIF_RING_SIZE,
+        if (netif_check_requests(req_prod, q->rx.req_cons,
+                                 q->rx.rsp_prod_pvt, NETIF_RING_SIZE,
                                  &avail, &why) != NETIF_OK) {
             netif_queue_fail(q, "RX %s: req_prod %u req_cons %u", why,
-                             req_prod, q->rx_req_cons);
+                             req_prod, q->rx.req_cons);
             return false;
         }
         if (avail >= slots) {
@@ -88,8 +88,8 @@ bool netif_rx_has_slots(struct netif_queue *q, uint32_t slots)
 static void rx_put_response(struct netif_queue *q,
                             const struct netif_rx_response *rsp)
 {
-    ring_put_entry(q, NETIF_RING_RX, q->rx_req_cons, rsp, sizeof(*rsp));
-    q->rx_req_cons++;
+    ring_put_entry(q, NETIF_RING_RX, q->rx.req_cons, rsp, sizeof(*rsp));
+    q->rx.req_cons++;
 }
 
 static uint16_t rx_first_flags(const struct netif_rx_packet *pkt,
@@ -140,7 +140,7 @@ enum netif_rx_result netif_rx_put(struct netif_queue *q,
             chunk = NETIF_PAGE_SIZE;
         }
         /* The extra-info slot follows the first data slot. */
-        ring_copy_entry(q, NETIF_RING_RX, q->rx_req_cons + slot +
+        ring_copy_entry(q, NETIF_RING_RX, q->rx.req_cons + slot +
                         (slot && gso_extra), &reqs[slot], sizeof(reqs[slot]));
         copies[slot] = (struct netif_gref_copy) {
             .gref = reqs[slot].gref, .offset = 0,
@@ -181,7 +181,7 @@ enum netif_rx_result netif_rx_put(struct netif_queue *q,
         }
     }
 
-    q->rx_rsp_prod_pvt = q->rx_req_cons;
+    q->rx.rsp_prod_pvt = q->rx.req_cons;
     *notify = netif_ring_push_responses(q, NETIF_RING_RX);
     if (copy_failed) {
         q->stats.rx_errors++;

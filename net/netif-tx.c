@@ -30,7 +30,7 @@ static void tx_put_response(struct netif_queue *q, uint16_t id,
 {
     struct netif_tx_response rsp = { .id = id, .status = status };
 
-    ring_put_entry(q, NETIF_RING_TX, q->tx_rsp_prod_pvt++, &rsp,
+    ring_put_entry(q, NETIF_RING_TX, q->tx.rsp_prod_pvt++, &rsp,
                    sizeof(rsp));
 }
 
@@ -79,9 +79,9 @@ static bool tx_get_extras(struct netif_queue *q, struct tx_slots *s,
             netif_queue_fail(q, "Missing extra info");
             return false;
         }
-        ring_copy_entry(q, NETIF_RING_TX, q->tx_req_cons, &extra,
+        ring_copy_entry(q, NETIF_RING_TX, q->tx.req_cons, &extra,
                         sizeof(extra));
-        q->tx_req_cons++;
+        q->tx.req_cons++;
         (*avail)--;
         s->extra_count++;
         if (extra.type == XEN_NETIF_EXTRA_TYPE_NONE ||
@@ -122,7 +122,7 @@ static bool tx_get_frags(struct netif_queue *q, struct tx_slots *s,
             *drop = "too many slots";
         }
         frag = &s->frags[s->nr_frags];
-        ring_copy_entry(q, NETIF_RING_TX, q->tx_req_cons + s->nr_frags, frag,
+        ring_copy_entry(q, NETIF_RING_TX, q->tx.req_cons + s->nr_frags, frag,
                         sizeof(*frag));
         s->nr_frags++;
         /*
@@ -210,7 +210,7 @@ static void tx_extra_mcast(struct netif_queue *q, const struct tx_slots *s)
 }
 
 /*
- * One packet starting at tx_req_cons; *avail is the number of published,
+ * One packet starting at tx.req_cons; *avail is the number of published,
  * unconsumed requests.  Returns false once the queue has failed.  Fatal
  * checks come before any response of the packet is written.
  */
@@ -223,9 +223,9 @@ static bool tx_one_packet(struct netif_queue *q, uint32_t *avail)
     const char *why;
 
     memset(&s, 0, sizeof(s));
-    ring_copy_entry(q, NETIF_RING_TX, q->tx_req_cons, &s.first,
+    ring_copy_entry(q, NETIF_RING_TX, q->tx.req_cons, &s.first,
                     sizeof(s.first));
-    q->tx_req_cons++;
+    q->tx.req_cons++;
     (*avail)--;
     s.total = s.first.size;
 
@@ -244,7 +244,7 @@ static bool tx_one_packet(struct netif_queue *q, uint32_t *avail)
     if (!tx_get_frags(q, &s, *avail, &drop)) {
         return false;
     }
-    q->tx_req_cons += s.nr_frags;
+    q->tx.req_cons += s.nr_frags;
     *avail -= s.nr_frags;
     if (s.nr_frags && !q->backend->sg) {
         drop = "a chain without feature-sg";
@@ -310,11 +310,11 @@ static bool tx_final_check(struct netif_queue *q)
 {
     uint32_t req_prod;
 
-    ring_write_index(q, NETIF_RING_TX, SRING_REQ_EVENT, q->tx_req_cons + 1);
+    ring_write_index(q, NETIF_RING_TX, SRING_REQ_EVENT, q->tx.req_cons + 1);
     netif_mb();     /* req_event visible before req_prod is read again */
     req_prod = ring_read_index(q, NETIF_RING_TX, SRING_REQ_PROD);
     /* Any movement is work; the next call validates the count. */
-    return req_prod != q->tx_req_cons;
+    return req_prod != q->tx.req_cons;
 }
 
 struct netif_work netif_tx_process(struct netif_queue *q, uint32_t budget)
@@ -328,10 +328,10 @@ struct netif_work netif_tx_process(struct netif_queue *q, uint32_t budget)
     }
     req_prod = ring_read_index(q, NETIF_RING_TX, SRING_REQ_PROD);
     netif_rmb();    /* requests up to req_prod are visible */
-    if (netif_check_requests(req_prod, q->tx_req_cons, q->tx_rsp_prod_pvt,
+    if (netif_check_requests(req_prod, q->tx.req_cons, q->tx.rsp_prod_pvt,
                              NETIF_RING_SIZE, &avail, &why) != NETIF_OK) {
         netif_queue_fail(q, "%s: req_prod %u req_cons %u", why, req_prod,
-                         q->tx_req_cons);
+                         q->tx.req_cons);
         return work;
     }
 

@@ -86,12 +86,8 @@ void netif_queue_init(struct netif_queue *q, const struct netif_ops *ops,
     q->backend = be;
     q->frontend = *fe;
     q->mcast = mcast;
-    q->tx_req_cons = 0;
-    q->tx_rsp_prod_pvt = 0;
-    q->rx_req_cons = 0;
-    q->rx_rsp_prod_pvt = 0;
-    q->tx_rsp_pushed = 0;
-    q->rx_rsp_pushed = 0;
+    q->tx = (struct netif_ring_indexes) { 0 };
+    q->rx = (struct netif_ring_indexes) { 0 };
     memset(&q->stats, 0, sizeof(q->stats));
 }
 
@@ -111,11 +107,9 @@ void netif_queue_fail(struct netif_queue *q, const char *fmt, ...)
 
 bool netif_ring_push_responses(struct netif_queue *q, enum netif_ring ring)
 {
-    uint32_t *pushed = ring == NETIF_RING_TX ? &q->tx_rsp_pushed
-                                             : &q->rx_rsp_pushed;
-    uint32_t new_prod = ring == NETIF_RING_TX ? q->tx_rsp_prod_pvt
-                                              : q->rx_rsp_prod_pvt;
-    uint32_t old_prod = *pushed;
+    struct netif_ring_indexes *idx = ring == NETIF_RING_TX ? &q->tx : &q->rx;
+    uint32_t new_prod = idx->rsp_prod_pvt;
+    uint32_t old_prod = idx->rsp_pushed;
     uint32_t rsp_event;
 
     if (new_prod == old_prod) {
@@ -123,7 +117,7 @@ bool netif_ring_push_responses(struct netif_queue *q, enum netif_ring ring)
     }
     netif_wmb();    /* the frontend sees responses before rsp_prod */
     ring_write_index(q, ring, SRING_RSP_PROD, new_prod);
-    *pushed = new_prod;
+    idx->rsp_pushed = new_prod;
     netif_mb();     /* publish rsp_prod before reading rsp_event */
     rsp_event = ring_read_index(q, ring, SRING_RSP_EVENT);
     /* Notify if rsp_event lies in (old_prod, new_prod]. */
@@ -133,14 +127,16 @@ bool netif_ring_push_responses(struct netif_queue *q, enum netif_ring ring)
 void netif_ring_view(struct netif_queue *q, enum netif_ring ring,
                      struct netif_ring_view *view)
 {
+    const struct netif_ring_indexes *idx = ring == NETIF_RING_TX ? &q->tx
+                                                                 : &q->rx;
+
     memset(view, 0, sizeof(*view));
     view->shared.req_prod = ring_read_index(q, ring, SRING_REQ_PROD);
     view->shared.req_event = ring_read_index(q, ring, SRING_REQ_EVENT);
     view->shared.rsp_prod = ring_read_index(q, ring, SRING_RSP_PROD);
     view->shared.rsp_event = ring_read_index(q, ring, SRING_RSP_EVENT);
-    view->req_cons = ring == NETIF_RING_TX ? q->tx_req_cons : q->rx_req_cons;
-    view->rsp_prod_pvt = ring == NETIF_RING_TX ? q->tx_rsp_prod_pvt
-                                               : q->rx_rsp_prod_pvt;
+    view->req_cons = idx->req_cons;
+    view->rsp_prod_pvt = idx->rsp_prod_pvt;
 }
 
 static bool mac_equal(const uint8_t *a, const uint8_t *b)

@@ -329,6 +329,14 @@ struct netif_mcast_filter {
     uint8_t addr[NETIF_MCAST_MAX][6];
 };
 
+/* One ring's private indexes (struct netif_*_back_ring, and one more). */
+struct netif_ring_indexes {
+    uint32_t req_cons;
+    uint32_t rsp_prod_pvt;
+    /* rsp_prod as last pushed: the guest cannot skew notify decisions. */
+    uint32_t rsp_pushed;
+};
+
 struct netif_queue {
     const struct netif_ops *ops;
     void *opaque;
@@ -336,14 +344,8 @@ struct netif_queue {
     struct netif_frontend_features frontend;
     struct netif_mcast_filter *mcast;   /* may be NULL */
 
-    /* Private ring indexes (struct netif_*_back_ring). */
-    uint32_t tx_req_cons;
-    uint32_t tx_rsp_prod_pvt;
-    uint32_t rx_req_cons;
-    uint32_t rx_rsp_prod_pvt;
-    /* rsp_prod as last pushed: the guest cannot skew notify decisions. */
-    uint32_t tx_rsp_pushed;
-    uint32_t rx_rsp_pushed;
+    struct netif_ring_indexes tx;
+    struct netif_ring_indexes rx;
 
     struct netif_stats stats;
     uint8_t tx_buf[NETIF_MAX_PACKET];

@@ -64,7 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     for (call = 0; call < 16 && size; call++) {
         struct netif_rx_packet pkt = { .data = payload };
-        uint32_t cons = f->queue.rx_req_cons;
+        uint32_t cons = f->queue.rx.req_cons;
         uint32_t req_prod;
         uint8_t shape = take_u8(&data, &size);
         enum netif_rx_result r;
@@ -80,12 +80,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         r = netif_rx_put(&f->queue, &pkt, &notify);
         if (r == NETIF_RX_DONE) {
-            uint32_t used = f->queue.rx_req_cons - cons;
+            uint32_t used = f->queue.rx.req_cons - cons;
 
             CHECK(used >= 1 && used <= NETIF_RX_MAX_SLOTS + 1);
             CHECK(used <= req_prod - cons);
             CHECK(fake_sring(f, NETIF_RING_RX)->rsp_prod ==
-                  f->queue.rx_req_cons);
+                  f->queue.rx.req_cons);
             for (i = 0; i < used; i++) {
                 struct netif_rx_response rsp = fake_rx_response(f, cons + i);
 
@@ -97,7 +97,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                       (rsp.status > 0 && rsp.status <= 4096));
             }
         } else {
-            CHECK(f->queue.rx_req_cons == cons);
+            CHECK(f->queue.rx.req_cons == cons);
             CHECK(!notify);
         }
         if (r == NETIF_RX_FAILED) {

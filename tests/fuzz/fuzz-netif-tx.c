@@ -136,8 +136,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* Start near the 2^32 wrap. */
         start |= 0xffffff00u;
     }
-    f->queue.tx_req_cons = f->queue.tx_rsp_prod_pvt = start;
-    f->queue.tx_rsp_pushed = start;
+    f->queue.tx.req_cons = f->queue.tx.rsp_prod_pvt = start;
+    f->queue.tx.rsp_pushed = start;
     fake_sring(f, NETIF_RING_TX)->rsp_prod = start;
 
     for (i = 0; i < FAKE_GREFS; i++) {
@@ -164,7 +164,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     for (call = 0; call < 8 && !netif_queue_failed(&f->queue); call++) {
         uint32_t reads_before = f->ring_entry_reads;
-        uint32_t cons_before = f->queue.tx_req_cons;
+        uint32_t cons_before = f->queue.tx.req_cons;
         uint32_t budget = take_u8(&in) % 80;
         uint32_t req_prod = pick_req_prod(&in, cons_before);
         struct netif_work w;
@@ -175,13 +175,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         CHECK(w.done <= budget);
         /* Never more than one ring of slots per call. */
         CHECK(f->ring_entry_reads - reads_before <= NETIF_RING_SIZE);
-        CHECK(f->queue.tx_req_cons - cons_before <= NETIF_RING_SIZE);
-        CHECK(f->queue.tx_req_cons - cons_before <= req_prod - cons_before);
+        CHECK(f->queue.tx.req_cons - cons_before <= NETIF_RING_SIZE);
+        CHECK(f->queue.tx.req_cons - cons_before <= req_prod - cons_before);
         if (!netif_queue_failed(&f->queue)) {
             /* Every consumed slot got its answer, and it was pushed. */
-            CHECK(f->queue.tx_rsp_prod_pvt == f->queue.tx_req_cons);
+            CHECK(f->queue.tx.rsp_prod_pvt == f->queue.tx.req_cons);
             CHECK(fake_sring(f, NETIF_RING_TX)->rsp_prod ==
-                  f->queue.tx_rsp_prod_pvt);
+                  f->queue.tx.rsp_prod_pvt);
         } else {
             CHECK(f->queue.stats.fatal_reason[0] != '\0');
             CHECK(w.done <= budget);

@@ -59,7 +59,7 @@ static void test_single_slot_no_sg(void)
     assert_rx_rsp(f, 0, 500, 0, 1500);
     g_assert_cmpmem(f->grant[10], 1500, payload, 1500);
     g_assert_cmpuint(fake_sring(f, NETIF_RING_RX)->rsp_prod, ==, 1);
-    g_assert_cmpuint(f->queue.rx_req_cons, ==, 1);
+    g_assert_cmpuint(f->queue.rx.req_cons, ==, 1);
     g_assert_cmpuint(f->queue.stats.rx_packets, ==, 1);
     g_assert_cmpuint(f->queue.stats.rx_bytes, ==, 1500);
 
@@ -68,7 +68,7 @@ static void test_single_slot_no_sg(void)
     g_assert_cmpint(netif_rx_put(&f->queue, &pkt, &notify), ==,
                     NETIF_RX_DROPPED);
     g_assert_false(notify);
-    g_assert_cmpuint(f->queue.rx_req_cons, ==, 1);
+    g_assert_cmpuint(f->queue.rx.req_cons, ==, 1);
     g_assert_cmpuint(f->queue.stats.rx_dropped, ==, 1);
     fake_free(f);
 }
@@ -165,7 +165,7 @@ static void test_no_space_arms_req_event(void)
     g_assert_cmpint(netif_rx_put(&f->queue, &pkt, &notify), ==,
                     NETIF_RX_NO_SPACE);
     g_assert_false(notify);
-    g_assert_cmpuint(f->queue.rx_req_cons, ==, 0);
+    g_assert_cmpuint(f->queue.rx.req_cons, ==, 0);
     g_assert_cmpuint(fake_sring(f, NETIF_RING_RX)->req_event, ==, 3);
     g_assert_cmpuint(fake_sring(f, NETIF_RING_RX)->rsp_prod, ==, 0);
 
@@ -173,7 +173,7 @@ static void test_no_space_arms_req_event(void)
     g_assert_true(netif_rx_has_slots(&f->queue, 3));
     g_assert_cmpint(netif_rx_put(&f->queue, &pkt, &notify), ==,
                     NETIF_RX_DONE);
-    g_assert_cmpuint(f->queue.rx_req_cons, ==, 3);
+    g_assert_cmpuint(f->queue.rx.req_cons, ==, 3);
     fake_free(f);
 }
 

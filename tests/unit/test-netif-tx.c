@@ -203,8 +203,8 @@ static void test_index_wraparound(void)
     struct netif_work w;
     uint32_t start = 0xfffffffeu, i;
 
-    f->queue.tx_req_cons = f->queue.tx_rsp_prod_pvt = start;
-    f->queue.tx_rsp_pushed = start;
+    f->queue.tx.req_cons = f->queue.tx.rsp_prod_pvt = start;
+    f->queue.tx.rsp_pushed = start;
     f->tx_req_prod = start;
     for (i = 0; i < 4; i++) {
         fake_tx_add(f, 1, 0, 60, 0, (uint16_t)i);
@@ -777,7 +777,7 @@ static void test_budget(void)
     w = netif_tx_process(&f->queue, 4);
     g_assert_cmpuint(w.done, ==, 4);
     g_assert_true(w.more);
-    g_assert_cmpuint(f->queue.tx_req_cons, ==, 4);
+    g_assert_cmpuint(f->queue.tx.req_cons, ==, 4);
     g_assert_cmpuint(rsp_prod(f), ==, 4);   /* answers not held back */
     /* Still busy: req_event is left alone until the ring is drained. */
     g_assert_cmpuint(fake_sring(f, NETIF_RING_TX)->req_event, ==, 1234);
@@ -853,7 +853,7 @@ static void test_fail_during_deliver(void)
     g_assert_false(w.more);
     g_assert_cmpuint(rsp_prod(f), ==, 1);
     assert_tx_status(f, 0, 0, NETIF_RSP_OKAY);
-    g_assert_cmpuint(f->queue.tx_req_cons, ==, 1);
+    g_assert_cmpuint(f->queue.tx.req_cons, ==, 1);
     fake_free(f);
 }
 
@@ -867,7 +867,7 @@ static void test_queue_init_resets(void)
     fake_reinit(f);
     g_assert_false(netif_queue_failed(&f->queue));
     g_assert_cmpstr(f->queue.stats.fatal_reason, ==, "");
-    g_assert_cmpuint(f->queue.tx_req_cons, ==, 0);
+    g_assert_cmpuint(f->queue.tx.req_cons, ==, 0);
     fake_free(f);
 }
 
