@@ -239,7 +239,6 @@ static void evtchn_fifo_set_pending(struct evtchn_domain *d, uint32_t vcpu,
     if (!p) {
         return;
     }
-    evtchn_trace(d, EVTCHN_TRACE_SET_PENDING, vcpu, port, p->priority);
 
     /* No array page yet: expand_array raises it when the page arrives. */
     w = fifo_word(d, port);
@@ -313,7 +312,6 @@ static void evtchn_fifo_clear_pending(struct evtchn_domain *d,
     if (!evtchn_port_valid(d, port)) {
         return;
     }
-    evtchn_trace(d, EVTCHN_TRACE_CLEAR_PENDING, UINT32_MAX, port, 0);
     if (port < d->fifo->nr_port_slots) {
         d->fifo->ports[port].pending_nopage = false;
     }
@@ -333,7 +331,6 @@ static void evtchn_fifo_unmask(struct evtchn_domain *d, uint32_t vcpu,
     if (!w) {
         return;
     }
-    evtchn_trace(d, EVTCHN_TRACE_UNMASK, vcpu, port, 0);
     word_clear_bit(w, EVTCHN_FIFO_MASKED);
     word_dirty(d, port);
     if (word_load(w) & WORD_BIT(EVTCHN_FIFO_PENDING)) {
@@ -355,6 +352,15 @@ static bool evtchn_fifo_is_masked(const struct evtchn_domain *d,
     const uint32_t *w = fifo_word(d, port);
 
     return !w || (word_load(w) & WORD_BIT(EVTCHN_FIFO_MASKED));
+}
+
+static int evtchn_fifo_priority(const struct evtchn_domain *d,
+                                evtchn_port_t port)
+{
+    const struct evtchn_fifo *f = d->fifo;
+
+    return port < f->nr_port_slots ? f->ports[port].priority
+                                   : EVTCHN_FIFO_PRIORITY_DEFAULT;
 }
 
 /* Still on a queue: reusing it now would corrupt the guest's list. */
@@ -463,6 +469,7 @@ const struct evtchn_port_ops evtchn_port_ops_fifo = {
     .set_pending = evtchn_fifo_set_pending,
     .clear_pending = evtchn_fifo_clear_pending,
     .unmask = evtchn_fifo_unmask,
+    .priority = evtchn_fifo_priority,
     .is_pending = evtchn_fifo_is_pending,
     .is_masked = evtchn_fifo_is_masked,
     .is_busy = evtchn_fifo_is_busy,

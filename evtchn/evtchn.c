@@ -42,8 +42,8 @@ void evtchn_domain_init(struct evtchn_domain *d,
     d->env = *env;
     d->long_mode = long_mode;
     d->nr_vcpus = nr_vcpus;
-    if (fifo_max_port >= EVTCHN_FIFO_NR_CHANNELS) {
-        fifo_max_port = EVTCHN_FIFO_NR_CHANNELS - 1;
+    if (fifo_max_port > EVTCHN_FIFO_MAX_PORT) {
+        fifo_max_port = EVTCHN_FIFO_MAX_PORT;
     }
     d->fifo_max_port = fifo_max_port;
 }

@@ -106,6 +106,8 @@ struct evtchn_port_ops {
     /* Unmask `port`; a pending event is then delivered to `vcpu`. */
     void (*unmask)(struct evtchn_domain *d, uint32_t vcpu,
                    evtchn_port_t port);
+    /* NULL: the ABI has no priorities (2-level). */
+    int (*priority)(const struct evtchn_domain *d, evtchn_port_t port);
     bool (*is_pending)(const struct evtchn_domain *d, evtchn_port_t port);
     bool (*is_masked)(const struct evtchn_domain *d, evtchn_port_t port);
     /* A closed port that is still queued must not be reallocated. */
@@ -134,18 +136,31 @@ extern const struct evtchn_port_ops evtchn_port_ops_fifo;
 #define EVTCHN_VCPU_UPCALL_PENDING     0u
 #define EVTCHN_VCPU_UPCALL_MASK        1u
 
-/* FIFO ABI (public/event_channel.h). */
+/*
+ * FIFO ABI: defined token for token as public/event_channel.h defines
+ * them, so that this header and Xen's (QEMU's include/hw/xen/interface/)
+ * can be included in one file.
+ */
+#define EVTCHN_FIFO_PRIORITY_MAX     0
+#define EVTCHN_FIFO_PRIORITY_DEFAULT 7
+#define EVTCHN_FIFO_PRIORITY_MIN     15
+#define EVTCHN_FIFO_MAX_QUEUES (EVTCHN_FIFO_PRIORITY_MIN + 1)
+
+typedef uint32_t event_word_t;
+
+#define EVTCHN_FIFO_PENDING 31
+#define EVTCHN_FIFO_MASKED  30
+#define EVTCHN_FIFO_LINKED  29
+#define EVTCHN_FIFO_BUSY    28
+
+#define EVTCHN_FIFO_LINK_BITS 17
+#define EVTCHN_FIFO_LINK_MASK ((1 << EVTCHN_FIFO_LINK_BITS) - 1)
+
+#define EVTCHN_FIFO_NR_CHANNELS (1 << EVTCHN_FIFO_LINK_BITS)
+
+/* The core's own, which Xen's public headers do not define. */
+#define EVTCHN_FIFO_MAX_PORT           (EVTCHN_FIFO_NR_CHANNELS - 1)
 #define EVTCHN_FIFO_PAGE_SIZE          4096u
-#define EVTCHN_FIFO_PENDING            31
-#define EVTCHN_FIFO_MASKED             30
-#define EVTCHN_FIFO_LINKED             29
-#define EVTCHN_FIFO_BUSY               28
-#define EVTCHN_FIFO_LINK_BITS          17
-#define EVTCHN_FIFO_LINK_MASK          ((1u << EVTCHN_FIFO_LINK_BITS) - 1)
-#define EVTCHN_FIFO_NR_CHANNELS        (1u << EVTCHN_FIFO_LINK_BITS)
-#define EVTCHN_FIFO_MAX_QUEUES         16u
-#define EVTCHN_FIFO_PRIORITY_MIN       15u
-#define EVTCHN_FIFO_PRIORITY_DEFAULT   7u
 #define EVTCHN_FIFO_WORDS_PER_PAGE     (EVTCHN_FIFO_PAGE_SIZE / 4)
 #define EVTCHN_FIFO_MAX_PAGES          (EVTCHN_FIFO_NR_CHANNELS / \
                                         EVTCHN_FIFO_WORDS_PER_PAGE)
@@ -157,7 +172,7 @@ extern const struct evtchn_port_ops evtchn_port_ops_fifo;
 /*
  * Start a domain under 2-level.  `nr_vcpus` bounds the vCPU ids FIFO
  * accepts (size it for max_cpus); `fifo_max_port` caps ports under FIFO
- * (at most EVTCHN_FIFO_NR_CHANNELS - 1).
+ * (at most EVTCHN_FIFO_MAX_PORT).
  */
 void evtchn_domain_init(struct evtchn_domain *d,
                         const struct evtchn_env *env, bool long_mode,
@@ -294,6 +309,57 @@ static inline void evtchn_trace(const struct evtchn_domain *d,
     if (d->env.trace) {
         d->env.trace(d->env.opaque, ev, vcpu, port, arg);
     }
+}
+
+/*
+ * Port operations, dispatched as Xen's xen/event.h does: callers use
+ * these rather than d->ops, so that each operation is traced once and
+ * the same way under either ABI (set_pending with the port's priority,
+ * -1 for 2-level).  A port outside the current ABI's range is ignored.
+ */
+static inline void evtchn_port_set_pending(struct evtchn_domain *d,
+                                           uint32_t vcpu, evtchn_port_t port)
+{
+    if (!evtchn_port_valid(d, port)) {
+        return;
+    }
+    evtchn_trace(d, EVTCHN_TRACE_SET_PENDING, vcpu, port,
+                 d->ops->priority ? d->ops->priority(d, port) : -1);
+    d->ops->set_pending(d, vcpu, port);
+}
+
+static inline void evtchn_port_clear_pending(struct evtchn_domain *d,
+                                             evtchn_port_t port)
+{
+    if (!evtchn_port_valid(d, port)) {
+        return;
+    }
+    evtchn_trace(d, EVTCHN_TRACE_CLEAR_PENDING, UINT32_MAX, port, 0);
+    d->ops->clear_pending(d, port);
+}
+
+/* A pending event is then delivered to `vcpu`. */
+static inline void evtchn_port_unmask(struct evtchn_domain *d, uint32_t vcpu,
+                                      evtchn_port_t port)
+{
+    if (!evtchn_port_valid(d, port)) {
+        return;
+    }
+    evtchn_trace(d, EVTCHN_TRACE_UNMASK, vcpu, port, 0);
+    d->ops->unmask(d, vcpu, port);
+}
+
+static inline bool evtchn_port_is_pending(const struct evtchn_domain *d,
+                                          evtchn_port_t port)
+{
+    return evtchn_port_valid(d, port) && d->ops->is_pending(d, port);
+}
+
+/* A port outside the range reads as masked, as Xen's evtchn_is_masked. */
+static inline bool evtchn_port_is_masked(const struct evtchn_domain *d,
+                                         evtchn_port_t port)
+{
+    return !evtchn_port_valid(d, port) || d->ops->is_masked(d, port);
 }
 
 #endif

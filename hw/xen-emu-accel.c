@@ -24,13 +24,11 @@
 #include "system/kvm_xen.h"
 #include "system/qtest.h"
 #include "xen-qtest.h"
+#include "xenbed/evtchn/evtchn.h"
 
 /* Same defaults as the KVM accelerator (kvm_accel_instance_init()) */
 #define XEN_EMU_DEFAULT_GNTTAB_MAX_FRAMES   64
 #define XEN_EMU_DEFAULT_EVTCHN_MAX_PIRQ     256
-
-/* The FIFO ABI is offered, as by Xen >= 4.4, with all of its ports. */
-#define XEN_EMU_FIFO_MAX_PORT               131071
 
 /* A property's opaque is the offset of its field in the accel object. */
 static void *xen_emu_field(Object *obj, void *opaque)
@@ -118,8 +116,8 @@ static void xen_emu_set_max_port_prop(Object *obj, Visitor *v,
     if (!visit_type_uint32(v, name, &value, errp)) {
         return;
     }
-    if (value < 1 || value > XEN_EMU_FIFO_MAX_PORT) {
-        error_setg(errp, "%s must be 1 to %u", name, XEN_EMU_FIFO_MAX_PORT);
+    if (value < 1 || value > EVTCHN_FIFO_MAX_PORT) {
+        error_setg(errp, "%s must be 1 to %u", name, EVTCHN_FIFO_MAX_PORT);
         return;
     }
 
@@ -132,7 +130,8 @@ void xen_emu_config_init(XenEmuConfig *cfg)
     cfg->gnttab_max_frames = XEN_EMU_DEFAULT_GNTTAB_MAX_FRAMES;
     cfg->evtchn_max_pirq = XEN_EMU_DEFAULT_EVTCHN_MAX_PIRQ;
     cfg->evtchn_fifo = true;
-    cfg->evtchn_max_port = XEN_EMU_FIFO_MAX_PORT;
+    /* The FIFO ABI is offered, as by Xen >= 4.4, with all of its ports. */
+    cfg->evtchn_max_port = EVTCHN_FIFO_MAX_PORT;
 }
 
 /*
@@ -179,7 +178,7 @@ void xen_emu_config_class_init(ObjectClass *oc, size_t offset)
                               NULL, XEN_EMU_FIELD(evtchn_max_port));
     object_class_property_set_description(oc, "xen-evtchn-max-port",
                                           "Highest event channel port under "
-                                          "the FIFO ABI (up to 131071)");
+                                          "the FIFO ABI");
 #undef XEN_EMU_FIELD
 }
 

@@ -13,6 +13,8 @@
 #include "exec/memory.h"
 #include "exec/address-spaces.h"
 #include "exec/target_page.h"
+#include "hw/boards.h"
+#include "hw/qdev-core.h"
 #include "system/kvm_xen.h"
 #include "hw/i386/kvm/xen_overlay.h"
 #include "trace/trace-hw_i386_kvm.h"
@@ -226,39 +228,20 @@ uint32_t xen_evtchn_abi_max_ports(XenEvtchnAbi *a)
     return d->ops->max_ports(d);
 }
 
-/*
- * The FIFO ABI traces its own operations; the 2-level one has no hook,
- * so its port operations are traced here (priority -1: none).
- */
 void xen_evtchn_abi_set_pending(XenEvtchnAbi *a, uint32_t vcpu,
                                 uint32_t port)
 {
-    struct evtchn_domain *d = abi_dom(a);
-
-    if (!evtchn_abi_is_fifo(d)) {
-        trace_xen_evtchn_set_pending(vcpu, port, -1);
-    }
-    d->ops->set_pending(d, vcpu, port);
+    evtchn_port_set_pending(abi_dom(a), vcpu, port);
 }
 
 void xen_evtchn_abi_clear_pending(XenEvtchnAbi *a, uint32_t port)
 {
-    struct evtchn_domain *d = abi_dom(a);
-
-    if (!evtchn_abi_is_fifo(d)) {
-        trace_xen_evtchn_clear_pending(port);
-    }
-    d->ops->clear_pending(d, port);
+    evtchn_port_clear_pending(abi_dom(a), port);
 }
 
 void xen_evtchn_abi_unmask(XenEvtchnAbi *a, uint32_t vcpu, uint32_t port)
 {
-    struct evtchn_domain *d = abi_dom(a);
-
-    if (!evtchn_abi_is_fifo(d)) {
-        trace_xen_evtchn_unmask(vcpu, port);
-    }
-    d->ops->unmask(d, vcpu, port);
+    evtchn_port_unmask(abi_dom(a), vcpu, port);
 }
 
 /*
@@ -272,40 +255,28 @@ void xen_evtchn_abi_vcpu_moved(XenEvtchnAbi *a, uint32_t vcpu, uint32_t port)
 {
     struct evtchn_domain *d = abi_dom(a);
 
-    if (evtchn_abi_is_fifo(d) || d->ops->is_masked(d, port) ||
-        !d->ops->is_pending(d, port)) {
+    if (evtchn_abi_is_fifo(d) || evtchn_port_is_masked(d, port) ||
+        !evtchn_port_is_pending(d, port)) {
         return;
     }
-    d->ops->clear_pending(d, port);
-    d->ops->set_pending(d, vcpu, port);
+    evtchn_port_clear_pending(d, port);
+    evtchn_port_set_pending(d, vcpu, port);
 }
 
 bool xen_evtchn_abi_is_pending(XenEvtchnAbi *a, uint32_t port)
 {
-    struct evtchn_domain *d = abi_dom(a);
-
-    return d->ops->is_pending(d, port);
+    return evtchn_port_is_pending(abi_dom(a), port);
 }
 
 bool xen_evtchn_abi_is_masked(XenEvtchnAbi *a, uint32_t port)
 {
-    struct evtchn_domain *d = abi_dom(a);
-
-    return d->ops->is_masked(d, port);
+    return evtchn_port_is_masked(abi_dom(a), port);
 }
 
 void xen_evtchn_abi_port_state(XenEvtchnAbi *a, uint32_t port,
-                               XenEvtchnAbiPortState *st)
+                               struct evtchn_port_state *st)
 {
-    struct evtchn_port_state ps;
-
-    evtchn_port_get_state(abi_dom(a), port, &ps);
-    st->pending = ps.pending;
-    st->masked = ps.masked;
-    st->linked = ps.linked;
-    st->busy = ps.busy;
-    st->priority = ps.priority;
-    st->last_vcpu = ps.last_vcpu;
+    evtchn_port_get_state(abi_dom(a), port, st);
 }
 
 int xen_evtchn_abi_alloc_port(XenEvtchnAbi *a)
@@ -342,83 +313,97 @@ int xen_evtchn_abi_set_priority(XenEvtchnAbi *a, uint32_t port,
     return evtchn_set_priority(abi_dom(a), port, port_in_use, priority);
 }
 
-int xen_evtchn_abi_save(XenEvtchnAbi *a, XenEvtchnAbiSave *s)
+int xen_evtchn_abi_save(XenEvtchnAbi *a, struct evtchn_fifo_save *s)
 {
-    struct evtchn_fifo_save fs;
-    int rc;
-
-    QEMU_BUILD_BUG_ON(XEN_EVTCHN_FIFO_MAX_PAGES != EVTCHN_FIFO_MAX_PAGES);
-    QEMU_BUILD_BUG_ON(ARRAY_SIZE(s->vcpus->tail) != EVTCHN_FIFO_MAX_QUEUES);
-
-    memset(s, 0, sizeof(*s));
-    rc = evtchn_fifo_save(abi_dom(a), &fs);
-    if (rc < 0 || !fs.fifo) {
-        return rc;
-    }
-    s->fifo = 1;
-    s->nr_pages = fs.nr_pages;
-    memcpy(s->array_gfn, fs.array_gfn, sizeof(s->array_gfn));
-    s->nr_vcpus = fs.nr_vcpus;
-    s->vcpus = g_new0(XenEvtchnAbiVcpuSave, fs.nr_vcpus);
-    for (uint32_t i = 0; i < fs.nr_vcpus; i++) {
-        s->vcpus[i].has_control_block = fs.vcpus[i].has_control_block;
-        s->vcpus[i].control_gfn = fs.vcpus[i].control_gfn;
-        s->vcpus[i].control_offset = fs.vcpus[i].control_offset;
-        memcpy(s->vcpus[i].tail, fs.vcpus[i].tail, sizeof(s->vcpus[i].tail));
-    }
-    s->nr_ports = fs.nr_ports;
-    s->ports = g_new0(XenEvtchnAbiPortSave, fs.nr_ports);
-    for (uint32_t i = 0; i < fs.nr_ports; i++) {
-        s->ports[i].priority = fs.ports[i].priority;
-        s->ports[i].last_priority = fs.ports[i].last_priority;
-        s->ports[i].pending_nopage = fs.ports[i].pending_nopage;
-        s->ports[i].last_vcpu = fs.ports[i].last_vcpu;
-    }
-    evtchn_fifo_save_free(&fs);
-    return 0;
+    return evtchn_fifo_save(abi_dom(a), s);
 }
 
-void xen_evtchn_abi_save_free(XenEvtchnAbiSave *s)
+int xen_evtchn_abi_restore(XenEvtchnAbi *a, const struct evtchn_fifo_save *s)
 {
-    g_free(s->vcpus);
-    g_free(s->ports);
-    memset(s, 0, sizeof(*s));
+    return evtchn_fifo_restore(abi_dom(a), s);
 }
 
-int xen_evtchn_abi_restore(XenEvtchnAbi *a, const XenEvtchnAbiSave *s)
+/*
+ * The counts come from the stream: bound them before VMS_ALLOC sizes an
+ * allocation by them.  evtchn_fifo_restore() checks every value after.
+ */
+static bool fifo_save_vcpus_valid(void *opaque, int version_id)
 {
-    struct evtchn_fifo_save fs = {
-        .fifo = s->fifo,
-        .nr_pages = s->nr_pages,
-    };
-    int rc;
+    struct evtchn_fifo_save *s = opaque;
 
-    if (s->nr_vcpus < 0 || s->nr_ports < 0 ||
-        s->nr_pages > XEN_EVTCHN_FIFO_MAX_PAGES) {
-        return -EINVAL;
-    }
-    memcpy(fs.array_gfn, s->array_gfn, sizeof(fs.array_gfn));
-    fs.nr_vcpus = s->nr_vcpus;
-    fs.vcpus = g_new0(struct evtchn_fifo_vcpu_save, s->nr_vcpus + 1);
-    for (int32_t i = 0; i < s->nr_vcpus; i++) {
-        fs.vcpus[i].has_control_block = s->vcpus[i].has_control_block;
-        fs.vcpus[i].control_gfn = s->vcpus[i].control_gfn;
-        fs.vcpus[i].control_offset = s->vcpus[i].control_offset;
-        memcpy(fs.vcpus[i].tail, s->vcpus[i].tail, sizeof(fs.vcpus[i].tail));
-    }
-    fs.nr_ports = s->nr_ports;
-    fs.ports = g_new0(struct evtchn_fifo_port_save, s->nr_ports + 1);
-    for (int32_t i = 0; i < s->nr_ports; i++) {
-        fs.ports[i].priority = s->ports[i].priority;
-        fs.ports[i].last_priority = s->ports[i].last_priority;
-        fs.ports[i].pending_nopage = s->ports[i].pending_nopage;
-        fs.ports[i].last_vcpu = s->ports[i].last_vcpu;
-    }
-    rc = evtchn_fifo_restore(abi_dom(a), &fs);
-    g_free(fs.vcpus);
-    g_free(fs.ports);
-    return rc;
+    return s->nr_vcpus <= MACHINE(qdev_get_machine())->smp.max_cpus;
 }
+
+static bool fifo_save_ports_valid(void *opaque, int version_id)
+{
+    struct evtchn_fifo_save *s = opaque;
+
+    return s->nr_ports <= EVTCHN_FIFO_MAX_PORT + 1 &&
+           s->nr_pages <= EVTCHN_FIFO_MAX_PAGES;
+}
+
+/* VMSTATE_STRUCT_VARRAY_ALLOC with a uint32_t count */
+#define VMSTATE_STRUCT_VARRAY_ALLOC_UINT32(_field, _state, _field_num,     \
+                                           _vmsd, _type) {                 \
+    .name       = (stringify(_field)),                                     \
+    .vmsd       = &(_vmsd),                                                \
+    .num_offset = vmstate_offset_value(_state, _field_num, uint32_t),      \
+    .size       = sizeof(_type),                                           \
+    .flags      = VMS_STRUCT | VMS_VARRAY_UINT32 | VMS_ALLOC | VMS_POINTER, \
+    .offset     = vmstate_offset_pointer(_state, _field, _type),           \
+}
+
+static const VMStateDescription vmstate_evtchn_fifo_vcpu_save = {
+    .name = "xen_evtchn_fifo_vcpu",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_BOOL(has_control_block, struct evtchn_fifo_vcpu_save),
+        VMSTATE_UINT64(control_gfn, struct evtchn_fifo_vcpu_save),
+        VMSTATE_UINT32(control_offset, struct evtchn_fifo_vcpu_save),
+        VMSTATE_UINT32_ARRAY(tail, struct evtchn_fifo_vcpu_save,
+                             EVTCHN_FIFO_MAX_QUEUES),
+        VMSTATE_END_OF_LIST()
+    }
+};
+
+static const VMStateDescription vmstate_evtchn_fifo_port_save = {
+    .name = "xen_evtchn_fifo_port",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT8(priority, struct evtchn_fifo_port_save),
+        VMSTATE_UINT8(last_priority, struct evtchn_fifo_port_save),
+        VMSTATE_BOOL(pending_nopage, struct evtchn_fifo_port_save),
+        VMSTATE_UINT32(last_vcpu, struct evtchn_fifo_port_save),
+        VMSTATE_END_OF_LIST()
+    }
+};
+
+const VMStateDescription vmstate_evtchn_fifo_save = {
+    .name = "xen_evtchn_fifo_save",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_BOOL(fifo, struct evtchn_fifo_save),
+        VMSTATE_UINT32(nr_pages, struct evtchn_fifo_save),
+        VMSTATE_UINT64_ARRAY(array_gfn, struct evtchn_fifo_save,
+                             EVTCHN_FIFO_MAX_PAGES),
+        VMSTATE_UINT32(nr_vcpus, struct evtchn_fifo_save),
+        VMSTATE_VALIDATE("FIFO vCPU count", fifo_save_vcpus_valid),
+        VMSTATE_STRUCT_VARRAY_ALLOC_UINT32(vcpus, struct evtchn_fifo_save,
+                                           nr_vcpus,
+                                           vmstate_evtchn_fifo_vcpu_save,
+                                           struct evtchn_fifo_vcpu_save),
+        VMSTATE_UINT32(nr_ports, struct evtchn_fifo_save),
+        VMSTATE_VALIDATE("FIFO port count", fifo_save_ports_valid),
+        VMSTATE_STRUCT_VARRAY_ALLOC_UINT32(ports, struct evtchn_fifo_save,
+                                           nr_ports,
+                                           vmstate_evtchn_fifo_port_save,
+                                           struct evtchn_fifo_port_save),
+        VMSTATE_END_OF_LIST()
+    }
+};
 
 void xen_evtchn_abi_reset(XenEvtchnAbi *a)
 {

@@ -3,9 +3,8 @@
  *
  * xen_evtchn.c keeps the port table (types, targets, vCPUs); this wraps
  * xenbed's plain-C port ABIs (evtchn/) with guest memory, upcalls and
- * trace events from QEMU.  The Xen interface headers and evtchn.h define
- * the same FIFO constants differently, so the two never meet in one
- * file: xen_evtchn.c only sees this interface.
+ * trace events from QEMU.  evtchn.h defines the FIFO constants as Xen's
+ * public headers do, so both can be included together.
  *
  * Every call must be made with the caller's port_lock held.
  *
@@ -13,6 +12,9 @@
  */
 #ifndef XENBED_XEN_EVTCHN_ABI_H
 #define XENBED_XEN_EVTCHN_ABI_H
+
+#include "migration/vmstate.h"
+#include "xenbed/evtchn/evtchn.h"
 
 typedef struct XenEvtchnAbi XenEvtchnAbi;
 
@@ -23,18 +25,6 @@ typedef struct XenEvtchnAbiHooks {
     /* evtchn_upcall_pending of @vcpu went from 0 to 1: inject. */
     void (*raise_upcall)(void *opaque, uint32_t vcpu);
 } XenEvtchnAbiHooks;
-
-typedef struct XenEvtchnAbiPortState {
-    bool pending;
-    bool masked;
-    bool linked;
-    bool busy;
-    uint8_t priority;
-    uint32_t last_vcpu;
-} XenEvtchnAbiPortState;
-
-/* Highest port the FIFO ABI accepts (2^17 - 1). */
-#define XEN_EVTCHN_FIFO_MAX_PORT 131071u
 
 /*
  * @nr_vcpus bounds the vCPU ids FIFO accepts; @fifo_max_port caps ports
@@ -59,7 +49,7 @@ void xen_evtchn_abi_vcpu_moved(XenEvtchnAbi *a, uint32_t vcpu, uint32_t port);
 bool xen_evtchn_abi_is_pending(XenEvtchnAbi *a, uint32_t port);
 bool xen_evtchn_abi_is_masked(XenEvtchnAbi *a, uint32_t port);
 void xen_evtchn_abi_port_state(XenEvtchnAbi *a, uint32_t port,
-                               XenEvtchnAbiPortState *st);
+                               struct evtchn_port_state *st);
 
 /* Lowest free port that is not busy (still LINKED), or -ENOSPC. */
 int xen_evtchn_abi_alloc_port(XenEvtchnAbi *a);
@@ -75,42 +65,18 @@ int xen_evtchn_abi_expand_array(XenEvtchnAbi *a, uint64_t array_gfn);
 int xen_evtchn_abi_set_priority(XenEvtchnAbi *a, uint32_t port,
                                 bool port_in_use, uint32_t priority);
 /*
- * Migration: the FIFO state that is not in guest memory, in a form
- * xen_evtchn.c describes with VMState.  xen_evtchn_abi_save() allocates
- * the arrays (release with xen_evtchn_abi_save_free()); with fifo == 0
- * the domain is 2-level and nothing else is set.  xen_evtchn_abi_restore()
- * re-maps every frame, or fails (a frame is not RAM, FIFO is off here,
- * an index is out of range) and leaves the domain 2-level.
+ * Migration: the FIFO state that is not in guest memory, the core's
+ * struct evtchn_fifo_save, which vmstate_evtchn_fifo_save describes.
+ * xen_evtchn_abi_save() fills it (allocating its arrays; release with
+ * evtchn_fifo_save_free()); with fifo false the domain is 2-level and
+ * nothing else is set.  xen_evtchn_abi_restore() re-maps every frame, or
+ * fails (a frame is not RAM, FIFO is off here, an index is out of range)
+ * and leaves the domain 2-level.
  */
-typedef struct XenEvtchnAbiVcpuSave {
-    uint8_t has_control_block;
-    uint64_t control_gfn;
-    uint32_t control_offset;
-    uint32_t tail[16];
-} XenEvtchnAbiVcpuSave;
+extern const VMStateDescription vmstate_evtchn_fifo_save;
 
-typedef struct XenEvtchnAbiPortSave {
-    uint8_t priority;
-    uint8_t last_priority;
-    uint8_t pending_nopage;
-    uint32_t last_vcpu;
-} XenEvtchnAbiPortSave;
-
-#define XEN_EVTCHN_FIFO_MAX_PAGES 128
-
-typedef struct XenEvtchnAbiSave {
-    uint8_t fifo;
-    uint32_t nr_pages;
-    uint64_t array_gfn[XEN_EVTCHN_FIFO_MAX_PAGES];
-    int32_t nr_vcpus;
-    XenEvtchnAbiVcpuSave *vcpus;
-    int32_t nr_ports;
-    XenEvtchnAbiPortSave *ports;
-} XenEvtchnAbiSave;
-
-int xen_evtchn_abi_save(XenEvtchnAbi *a, XenEvtchnAbiSave *s);
-void xen_evtchn_abi_save_free(XenEvtchnAbiSave *s);
-int xen_evtchn_abi_restore(XenEvtchnAbi *a, const XenEvtchnAbiSave *s);
+int xen_evtchn_abi_save(XenEvtchnAbi *a, struct evtchn_fifo_save *s);
+int xen_evtchn_abi_restore(XenEvtchnAbi *a, const struct evtchn_fifo_save *s);
 
 /* Back to 2-level; call after the guest's ports are closed. */
 void xen_evtchn_abi_reset(XenEvtchnAbi *a);

@@ -118,7 +118,8 @@ static void env_trace(void *opaque, enum evtchn_trace_event ev, uint32_t vcpu,
     if (ev == EVTCHN_TRACE_LINKED || ev == EVTCHN_TRACE_NEW_HEAD ||
         ev == EVTCHN_TRACE_UPCALL) {
         check(vcpu < NR_VCPUS, "queued on a vCPU that does not exist");
-        check(ev == EVTCHN_TRACE_UPCALL || (port > 0 && port <= 131071),
+        check(ev == EVTCHN_TRACE_UPCALL ||
+              (port > 0 && port <= EVTCHN_FIFO_MAX_PORT),
               "queued a port that does not exist");
     }
 }
@@ -271,7 +272,7 @@ static void run_op(Guest *g, Input *in)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const uint32_t max_ports[] = { 1023, 4095, 131071, 70000 };
+    static const uint32_t max_ports[] = { 1023, 4095, EVTCHN_FIFO_MAX_PORT, 70000 };
     Input in = { data, size };
     Guest *g = calloc(1, sizeof(*g));
 

@@ -15,6 +15,13 @@ typedef struct {
     uint8_t *shinfo;    /* page-aligned, like the guest frame */
     bool unmapped;
     unsigned upcalls[EVTCHN_SHINFO_MAX_VCPUS];
+    /* the last trace of each kind: count, vCPU, port and argument */
+    struct {
+        unsigned count;
+        uint32_t vcpu;
+        evtchn_port_t port;
+        int64_t arg;
+    } traces[EVTCHN_TRACE__MAX];
     struct evtchn_domain d;
 } Fixture;
 
@@ -42,6 +49,18 @@ static void fx_raise_upcall(void *opaque, uint32_t vcpu)
     fx->upcalls[vcpu]++;
 }
 
+static void fx_trace(void *opaque, enum evtchn_trace_event ev, uint32_t vcpu,
+                     evtchn_port_t port, int64_t arg)
+{
+    Fixture *fx = opaque;
+
+    g_assert_cmpint(ev, <, EVTCHN_TRACE__MAX);
+    fx->traces[ev].count++;
+    fx->traces[ev].vcpu = vcpu;
+    fx->traces[ev].port = port;
+    fx->traces[ev].arg = arg;
+}
+
 static void fx_setup(Fixture *fx, gconstpointer long_mode)
 {
     struct evtchn_env env = {
@@ -49,6 +68,7 @@ static void fx_setup(Fixture *fx, gconstpointer long_mode)
         .shared_info = fx_shared_info,
         .vcpu_info = fx_vcpu_info,
         .raise_upcall = fx_raise_upcall,
+        .trace = fx_trace,
     };
 
     memset(fx, 0, sizeof(*fx));
@@ -115,22 +135,22 @@ static void test_set_pending_unmasked(Fixture *fx, gconstpointer long_mode)
     uint32_t word_bits = GPOINTER_TO_INT(long_mode) ? 64 : 32;
     evtchn_port_t port = 3 * word_bits + 5;
 
-    fx->d.ops->set_pending(&fx->d, 2, port);
+    evtchn_port_set_pending(&fx->d, 2, port);
     g_assert_true(bitmap_bit(fx, false, port));
-    g_assert_true(fx->d.ops->is_pending(&fx->d, port));
+    g_assert_true(evtchn_port_is_pending(&fx->d, port));
     g_assert_cmphex(selector(fx, 2), ==, 1ull << 3);
     g_assert_cmpuint(upcall_pending(fx, 2), ==, 1);
     g_assert_cmpuint(fx->upcalls[2], ==, 1);
     g_assert_cmpuint(fx->upcalls[0], ==, 0);
 
     /* Already pending: no second upcall. */
-    fx->d.ops->set_pending(&fx->d, 2, port);
+    evtchn_port_set_pending(&fx->d, 2, port);
     g_assert_cmpuint(fx->upcalls[2], ==, 1);
 }
 
 static void test_selector_already_set(Fixture *fx, gconstpointer unused)
 {
-    fx->d.ops->set_pending(&fx->d, 0, 1);
+    evtchn_port_set_pending(&fx->d, 0, 1);
     g_assert_cmpuint(fx->upcalls[0], ==, 1);
 
     /*
@@ -139,9 +159,9 @@ static void test_selector_already_set(Fixture *fx, gconstpointer unused)
      * one in another word does.
      */
     fx->shinfo[EVTCHN_VCPU_UPCALL_PENDING] = 0;
-    fx->d.ops->set_pending(&fx->d, 0, 2);
+    evtchn_port_set_pending(&fx->d, 0, 2);
     g_assert_cmpuint(fx->upcalls[0], ==, 1);
-    fx->d.ops->set_pending(&fx->d, 0, 700);
+    evtchn_port_set_pending(&fx->d, 0, 700);
     g_assert_cmpuint(fx->upcalls[0], ==, 2);
     g_assert_cmpuint(upcall_pending(fx, 0), ==, 1);
 }
@@ -151,15 +171,15 @@ static void test_masked_then_unmask(Fixture *fx, gconstpointer unused)
     evtchn_port_t port = 77;
 
     set_mask_bit(fx, port);
-    g_assert_true(fx->d.ops->is_masked(&fx->d, port));
-    fx->d.ops->set_pending(&fx->d, 1, port);
+    g_assert_true(evtchn_port_is_masked(&fx->d, port));
+    evtchn_port_set_pending(&fx->d, 1, port);
     g_assert_true(bitmap_bit(fx, false, port));
     g_assert_cmphex(selector(fx, 1), ==, 0);
     g_assert_cmpuint(fx->upcalls[1], ==, 0);
 
-    fx->d.ops->unmask(&fx->d, 1, port);
+    evtchn_port_unmask(&fx->d, 1, port);
     g_assert_false(bitmap_bit(fx, true, port));
-    g_assert_false(fx->d.ops->is_masked(&fx->d, port));
+    g_assert_false(evtchn_port_is_masked(&fx->d, port));
     g_assert_cmpuint(fx->upcalls[1], ==, 1);
     g_assert_cmpuint(upcall_pending(fx, 1), ==, 1);
 }
@@ -167,8 +187,8 @@ static void test_masked_then_unmask(Fixture *fx, gconstpointer unused)
 static void test_unmask_not_pending(Fixture *fx, gconstpointer unused)
 {
     set_mask_bit(fx, 9);
-    fx->d.ops->unmask(&fx->d, 0, 9);
-    g_assert_false(fx->d.ops->is_masked(&fx->d, 9));
+    evtchn_port_unmask(&fx->d, 0, 9);
+    g_assert_false(evtchn_port_is_masked(&fx->d, 9));
     g_assert_cmpuint(fx->upcalls[0], ==, 0);
     g_assert_cmphex(selector(fx, 0), ==, 0);
 }
@@ -177,10 +197,10 @@ static void test_clear_pending(Fixture *fx, gconstpointer unused)
 {
     evtchn_port_t last = fx->d.ops->max_ports(&fx->d) - 1;
 
-    fx->d.ops->set_pending(&fx->d, 0, last);
-    g_assert_true(fx->d.ops->is_pending(&fx->d, last));
-    fx->d.ops->clear_pending(&fx->d, last);
-    g_assert_false(fx->d.ops->is_pending(&fx->d, last));
+    evtchn_port_set_pending(&fx->d, 0, last);
+    g_assert_true(evtchn_port_is_pending(&fx->d, last));
+    evtchn_port_clear_pending(&fx->d, last);
+    g_assert_false(evtchn_port_is_pending(&fx->d, last));
 }
 
 static void test_out_of_range(Fixture *fx, gconstpointer long_mode)
@@ -193,11 +213,11 @@ static void test_out_of_range(Fixture *fx, gconstpointer long_mode)
         if (evtchn_port_valid(&fx->d, bad[i])) {
             continue;   /* 1024 is valid in 64-bit mode */
         }
-        fx->d.ops->set_pending(&fx->d, 0, bad[i]);
-        fx->d.ops->unmask(&fx->d, 0, bad[i]);
-        fx->d.ops->clear_pending(&fx->d, bad[i]);
-        g_assert_false(fx->d.ops->is_pending(&fx->d, bad[i]));
-        g_assert_true(fx->d.ops->is_masked(&fx->d, bad[i]));
+        evtchn_port_set_pending(&fx->d, 0, bad[i]);
+        evtchn_port_unmask(&fx->d, 0, bad[i]);
+        evtchn_port_clear_pending(&fx->d, bad[i]);
+        g_assert_false(evtchn_port_is_pending(&fx->d, bad[i]));
+        g_assert_true(evtchn_port_is_masked(&fx->d, bad[i]));
     }
     g_assert_cmpmem(before, SHINFO_SIZE, fx->shinfo, SHINFO_SIZE);
     g_assert_cmpuint(fx->upcalls[0], ==, 0);
@@ -206,10 +226,10 @@ static void test_out_of_range(Fixture *fx, gconstpointer long_mode)
 static void test_no_shared_info(Fixture *fx, gconstpointer unused)
 {
     fx->unmapped = true;
-    fx->d.ops->set_pending(&fx->d, 0, 1);
-    fx->d.ops->unmask(&fx->d, 0, 1);
-    g_assert_false(fx->d.ops->is_pending(&fx->d, 1));
-    g_assert_true(fx->d.ops->is_masked(&fx->d, 1));
+    evtchn_port_set_pending(&fx->d, 0, 1);
+    evtchn_port_unmask(&fx->d, 0, 1);
+    g_assert_false(evtchn_port_is_pending(&fx->d, 1));
+    g_assert_true(evtchn_port_is_masked(&fx->d, 1));
     g_assert_cmpuint(fx->upcalls[0], ==, 0);
 }
 
@@ -231,8 +251,33 @@ static void test_no_fifo_ops(Fixture *fx, gconstpointer unused)
 static void test_vcpu_without_info(Fixture *fx, gconstpointer unused)
 {
     /* The event stays pending for a vCPU that has no vcpu_info. */
-    fx->d.ops->set_pending(&fx->d, 100, 5);
-    g_assert_true(fx->d.ops->is_pending(&fx->d, 5));
+    evtchn_port_set_pending(&fx->d, 100, 5);
+    g_assert_true(evtchn_port_is_pending(&fx->d, 5));
+}
+
+/*
+ * The port operations are traced by the dispatch wrappers, as under FIFO:
+ * once each, set_pending without a priority (-1); out of range, not at all.
+ */
+static void test_port_ops_traced(Fixture *fx, gconstpointer unused)
+{
+    evtchn_port_set_pending(&fx->d, 3, 12);
+    g_assert_cmpuint(fx->traces[EVTCHN_TRACE_SET_PENDING].count, ==, 1);
+    g_assert_cmpuint(fx->traces[EVTCHN_TRACE_SET_PENDING].vcpu, ==, 3);
+    g_assert_cmpuint(fx->traces[EVTCHN_TRACE_SET_PENDING].port, ==, 12);
+    g_assert_cmpint(fx->traces[EVTCHN_TRACE_SET_PENDING].arg, ==, -1);
+    evtchn_port_clear_pending(&fx->d, 12);
+    g_assert_cmpuint(fx->traces[EVTCHN_TRACE_CLEAR_PENDING].count, ==, 1);
+    g_assert_cmpuint(fx->traces[EVTCHN_TRACE_CLEAR_PENDING].port, ==, 12);
+    evtchn_port_unmask(&fx->d, 1, 12);
+    g_assert_cmpuint(fx->traces[EVTCHN_TRACE_UNMASK].count, ==, 1);
+    g_assert_cmpuint(fx->traces[EVTCHN_TRACE_UNMASK].vcpu, ==, 1);
+    g_assert_cmpuint(fx->traces[EVTCHN_TRACE_UNMASK].port, ==, 12);
+
+    evtchn_port_set_pending(&fx->d, 0, fx->d.ops->max_ports(&fx->d));
+    evtchn_port_unmask(&fx->d, 0, fx->d.ops->max_ports(&fx->d));
+    g_assert_cmpuint(fx->traces[EVTCHN_TRACE_SET_PENDING].count, ==, 1);
+    g_assert_cmpuint(fx->traces[EVTCHN_TRACE_UNMASK].count, ==, 1);
 }
 
 int main(int argc, char **argv)
@@ -251,6 +296,7 @@ int main(int argc, char **argv)
         { "no-shared-info", test_no_shared_info },
         { "vcpu-without-info", test_vcpu_without_info },
         { "no-fifo-ops", test_no_fifo_ops },
+        { "port-ops-traced", test_port_ops_traced },
     };
 
     g_test_init(&argc, &argv, NULL);

@@ -15,7 +15,7 @@
 #define RAM_PAGES       160u            /* gfns 0..159 are RAM */
 #define ROM_GFN         500u            /* anything else is not */
 #define NR_VCPUS        4u
-#define MAX_PORT        (EVTCHN_FIFO_NR_CHANNELS - 1)
+#define MAX_PORT        EVTCHN_FIFO_MAX_PORT
 #define GUARD_BYTE      0xa5
 #define CB_GFN(vcpu)    (1u + (vcpu))   /* one control block page each */
 #define ARRAY_GFN(i)    (10u + (i))     /* event array pages */
@@ -281,7 +281,7 @@ static void bind(Fixture *fx, evtchn_port_t port, uint32_t vcpu)
 
 static void send(Fixture *fx, evtchn_port_t port)
 {
-    fx->d.ops->set_pending(&fx->d, fx->notify_vcpu[port], port);
+    evtchn_port_set_pending(&fx->d, fx->notify_vcpu[port], port);
 }
 
 static void send_locked(Fixture *fx, evtchn_port_t port)
@@ -318,7 +318,7 @@ static void guest_unmask(Fixture *fx, evtchn_port_t port)
         }
         if (old & PENDING) {
             pthread_mutex_lock(&fx->port_lock);
-            fx->d.ops->unmask(&fx->d, fx->notify_vcpu[port], port);
+            evtchn_port_unmask(&fx->d, fx->notify_vcpu[port], port);
             pthread_mutex_unlock(&fx->port_lock);
             return;
         }
@@ -471,8 +471,8 @@ static void test_expand_array_errors(Fixture *fx, gconstpointer unused)
     /* The aliased pages work (for the guest's definition of work). */
     bind(fx, 1025, 0);
     send(fx, 1025);
-    g_assert_true(fx->d.ops->is_pending(&fx->d, 1025));
-    g_assert_true(fx->d.ops->is_pending(&fx->d, 1));
+    g_assert_true(evtchn_port_is_pending(&fx->d, 1025));
+    g_assert_true(evtchn_port_is_pending(&fx->d, 1));
     evtchn_reset_abi(&fx->d);
     for (unsigned i = 0; i < RAM_PAGES; i++) {
         g_assert_cmpint(fx->maps[i], ==, 0);
@@ -570,6 +570,8 @@ static void test_single_then_second_event(Fixture *fx, gconstpointer unused)
     g_assert_cmpuint(fx->traces[EVTCHN_TRACE_LINKED], ==, 2);
     g_assert_cmpuint(fx->traces[EVTCHN_TRACE_NEW_HEAD], ==, 1);
     g_assert_cmpuint(fx->traces[EVTCHN_TRACE_UPCALL], ==, 1);
+    /* The dispatch wrapper traced each send once, as under 2-level. */
+    g_assert_cmpuint(fx->traces[EVTCHN_TRACE_SET_PENDING], ==, 3);
 }
 
 /* ---- scenario 5: the tail is consumed under our feet ---- */
@@ -676,7 +678,7 @@ static void test_masked_then_unmask(Fixture *fx, gconstpointer unused)
     g_assert_cmphex(word(fx, 70), ==, PENDING | MASKED);
     g_assert_cmphex(ready(fx, 0), ==, 0);
     g_assert_cmpuint(fx->upcalls[0], ==, 0);
-    g_assert_true(fx->d.ops->is_masked(&fx->d, 70));
+    g_assert_true(evtchn_port_is_masked(&fx->d, 70));
 
     /* Linux's unmask sees PENDING and asks the hypervisor. */
     guest_unmask(fx, 70);
@@ -685,13 +687,13 @@ static void test_masked_then_unmask(Fixture *fx, gconstpointer unused)
     g_assert_cmpuint(fx->upcalls[0], ==, 1);
 
     /* An unmask hypercall with MASKED already clear is harmless. */
-    fx->d.ops->unmask(&fx->d, 0, 70);
+    evtchn_port_unmask(&fx->d, 0, 70);
     g_assert_cmphex(word(fx, 70), ==, PENDING | LINKED);
     g_assert_cmpuint(fx->upcalls[0], ==, 1);
 
     /* Not pending: no link. */
     __atomic_fetch_or(guest_word(fx, 71), MASKED, __ATOMIC_SEQ_CST);
-    fx->d.ops->unmask(&fx->d, 0, 71);
+    evtchn_port_unmask(&fx->d, 0, 71);
     g_assert_cmphex(word(fx, 71), ==, 0);
 }
 
@@ -761,9 +763,9 @@ static void test_event_without_page(Fixture *fx, gconstpointer unused)
     bind(fx, 1501, 0);
     send(fx, 1500);
     send(fx, 1501);
-    fx->d.ops->clear_pending(&fx->d, 1501);
-    g_assert_false(fx->d.ops->is_pending(&fx->d, 1500));
-    g_assert_true(fx->d.ops->is_masked(&fx->d, 1500));
+    evtchn_port_clear_pending(&fx->d, 1501);
+    g_assert_false(evtchn_port_is_pending(&fx->d, 1500));
+    g_assert_true(evtchn_port_is_masked(&fx->d, 1500));
     evtchn_port_get_state(&fx->d, 1500, &st);
     g_assert_true(st.saved_pending);
     g_assert_false(st.has_word);
@@ -791,7 +793,7 @@ static void test_no_control_block(Fixture *fx, gconstpointer unused)
     g_assert_cmpuint(fx->upcalls[2], ==, 0);
     g_assert_cmpuint(fx->traces[EVTCHN_TRACE_DROPPED_NO_CB], ==, 1);
     /* Out-of-range vCPUs are ignored too. */
-    fx->d.ops->set_pending(&fx->d, NR_VCPUS, 30);
+    evtchn_port_set_pending(&fx->d, NR_VCPUS, 30);
     g_assert_cmphex(word(fx, 30), ==, 0);
 }
 
@@ -829,13 +831,13 @@ static void test_switch_carries_pending(Fixture *fx, gconstpointer unused)
     bind(fx, 1, 0);
     bind(fx, 2, 0);
     bind(fx, 4095, 1);
-    fx->d.ops->set_pending(&fx->d, 0, 1);
-    fx->d.ops->set_pending(&fx->d, 1, 4095);
+    evtchn_port_set_pending(&fx->d, 0, 1);
+    evtchn_port_set_pending(&fx->d, 1, 4095);
     set_2l_pending(fx, 3);              /* not bound: stale */
     g_assert_cmpuint(fx->upcalls[0], ==, 1);
 
     start_fifo(fx, 2, 0);
-    g_assert_false(fx->d.ops->is_pending(&fx->d, 1));
+    g_assert_false(evtchn_port_is_pending(&fx->d, 1));
     expand(fx, true);
     g_assert_cmphex(word(fx, 1), ==, PENDING | MASKED);
     g_assert_cmphex(word(fx, 2), ==, MASKED);
@@ -872,7 +874,7 @@ static void test_alloc_port(Fixture *fx, gconstpointer unused)
     /* Closed while linked: 2 and 3 are busy, 4 is free. */
     for (evtchn_port_t p = 2; p <= 4; p++) {
         fx->bound[p] = 0;
-        fx->d.ops->clear_pending(&fx->d, p);
+        evtchn_port_clear_pending(&fx->d, p);
         evtchn_port_map_set(map, p, false);
     }
     g_assert_true(fx->d.ops->is_busy(&fx->d, 2));
@@ -1109,13 +1111,13 @@ static void test_adversarial_words(Fixture *fx, gconstpointer unused)
         switch (g_rand_int_range(rand, 0, 6)) {
         case 0:
         case 1:
-            fx->d.ops->set_pending(&fx->d, vcpu, port);
+            evtchn_port_set_pending(&fx->d, vcpu, port);
             break;
         case 2:
-            fx->d.ops->unmask(&fx->d, vcpu, port);
+            evtchn_port_unmask(&fx->d, vcpu, port);
             break;
         case 3:
-            fx->d.ops->clear_pending(&fx->d, port);
+            evtchn_port_clear_pending(&fx->d, port);
             break;
         case 4:
             evtchn_set_priority(&fx->d, port, true,
