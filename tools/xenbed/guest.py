@@ -352,8 +352,9 @@ def qemu_argv(kernel_image, initrd, append="", smp=2, memory="512M",
              "-nodefaults", "-no-user-config", "-display", "none",
              "-vga", "none", "-serial", "stdio", "-no-reboot",
              "-kernel", str(kernel_image), "-initrd", str(initrd),
-             "-append", " ".join(filter(None, ["console=ttyS0", "panic=-1",
-                                               append]))]
+             "-append", " ".join(filter(None, [
+                 "console=ttyS0", "panic=-1", nested.guest_append(accel),
+                 append]))]
     for dev in devices:
         argv += list(dev)
     return argv + list(extra)

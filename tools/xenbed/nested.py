@@ -11,7 +11,9 @@ XENBED_NESTED=tcg says so: reports read "kvm (nested under TCG)", the
 outer xenbed has already built everything, and guest timeouts stretch.
 """
 
+import functools
 import os
+import re
 import shlex
 import subprocess
 import threading
@@ -81,6 +83,29 @@ def accel_label(accel):
 
 def timeout_scale():
     return TIMEOUT_SCALE if inside() else 1
+
+
+def guest_append(accel):
+    """Kernel options for a guest of the KVM host VM: its loops_per_jiffy,
+    since L1's.  Nested, every vCPU that calibrates its delay loop takes
+    about a minute (34 vCPUs: more than half an hour); L2's TSC runs at
+    L1's rate, so L1's value is right for udelay."""
+    if not (inside() and accel.startswith("kvm")):
+        return ""
+    lpj = _l1_loops_per_jiffy()
+    return f"lpj={lpj}" if lpj else ""
+
+
+@functools.lru_cache(maxsize=None)
+def _l1_loops_per_jiffy():
+    try:
+        log_text = subprocess.run(["dmesg"], capture_output=True, text=True,
+                                  check=False).stdout
+    except OSError:
+        return None
+    # "... 5999.99 BogoMIPS (lpj=11999992)", as L1's kernel calibrated
+    found = re.search(r"BogoMIPS \(lpj=(\d+)\)", log_text)
+    return int(found.group(1)) if found else None
 
 
 def check_host():
