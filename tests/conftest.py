@@ -1,14 +1,8 @@
 """Fixtures shared by the pytest suites (tests/tool, tests/guest)."""
 
-import sys
-from pathlib import Path
-
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tools"))
-
-from xenbed import guest, inputs, kernel, qemu  # noqa: E402
+from xenbed import guest, inputs, kernel, qemu
 
 
 @pytest.fixture(scope="session")

@@ -52,61 +52,8 @@ def cgi_network(blob_size, device_options):
         "/machine/peripheral/xn0")
 
 
-# Guest shell functions.  netif_facts PREFIX reports queues, interrupt
-# lines (name and count summed over CPUs) and the vif's xenstore keys.
-GUEST_FUNCS = guest.NET_SETUP + f"""
-netif_facts() {{
-    echo "XENBED-RESULT ${{1}}txq $(ls -d /sys/class/net/$nic/queues/tx-* | wc -l)"
-    echo "XENBED-RESULT ${{1}}rxq $(ls -d /sys/class/net/$nic/queues/rx-* | wc -l)"
-    awk -v p="$1" '$NF ~ /^vif[0-9]+-q[0-9]+-(tx|rx)$/ || $NF == "'$nic'" {{
-        s = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i
-        print "XENBED-RESULT " p "irq:" $NF " " s }}' /proc/interrupts
-    for k in multi-queue-num-queues event-channel event-channel-tx \\
-             queue-0/event-channel queue-0/event-channel-tx \\
-             feature-sg feature-gso-tcpv4; do
-        xs device/vif/0/$k 2>/dev/null |
-            sed "s|^device/vif/0/|XENBED-RESULT ${{1}}fe:|; s/=/ /"
-    done
-    backend=$(xs device/vif/0/backend | cut -d= -f2)
-    for k in multi-queue-max-queues feature-split-event-channels feature-sg \\
-             feature-gso-tcpv4 feature-gso-tcpv6 feature-ipv6-csum-offload; do
-        xs $backend/$k 2>/dev/null |
-            sed "s|^$backend/|XENBED-RESULT ${{1}}be:|; s/=/ /"
-    done
-}}
-# flows PREFIX N: N parallel downloads of the blob, hashed as they come,
-# and N parallel uploads of /tmp/up; the host answers each upload with its
-# sha256.
-flows() {{
-    i=0; pids=""
-    while [ $i -lt $2 ]; do
-        (set -o pipefail; wget -q -O - {URL}/blob | sha256sum > /tmp/dl-$i) &
-        pids="$pids $!"
-        wget -q -O /tmp/ul-$i --post-file /tmp/up {URL}/upload &
-        pids="$pids $!"
-        i=$((i + 1))
-    done
-    failed=0
-    for p in $pids; do wait $p || failed=$((failed + 1)); done
-    echo "XENBED-RESULT ${{1}}wget-failed $failed"
-    echo "XENBED-RESULT ${{1}}dl $(cat /tmp/dl-* | cut -d' ' -f1 | sort |
-        uniq -c | tr -s ' ' | tr '\\n' ';')"
-    echo "XENBED-RESULT ${{1}}ul $(cat /tmp/ul-* | cut -d' ' -f1 | sort |
-        uniq -c | tr -s ' ' | tr '\\n' ';')"
-    rm -f /tmp/dl-* /tmp/ul-*
-}}
-# device_stats PREFIX: the backend's per-queue counters.
-device_stats() {{
-    wget -q -O - {URL}/stats |
-        sed "s/^queue \\([0-9]*\\): /XENBED-RESULT ${{1}}qstat\\1 /"
-}}
-wget -q -O /tmp/blob {URL}/blob
-echo "XENBED-RESULT blob-sha256 $(sha256sum < /tmp/blob | cut -d' ' -f1)"
-# busybox wget posts a file as a C string: upload the blob in hex.
-od -An -v -tx1 /tmp/blob | tr -d ' \n' > /tmp/up
-echo "XENBED-RESULT up-sha256 $(sha256sum < /tmp/up | cut -d' ' -f1)"
-echo "XENBED-RESULT up-bytes $(wc -c < /tmp/up)"
-"""
+# Guest shell functions (tests/guest/scripts/netif-funcs.sh).
+GUEST_FUNCS = guest.NET_SETUP + guest.script("netif-funcs.sh", url=URL)
 
 
 @contextmanager
@@ -711,25 +658,6 @@ fakevif device/vif/0 $backend offload-garbage
                        for length, segs in well_formed], key=str), traces
 
 
-# Flows both ways across a migration: the mark comes once the downloads
-# have data, the flows go on in the migrated guest, then a second round.
-MIGRATION_SCRIPT = """
-netif_facts ""
-echo XENBED-MARK flows
-flows "" {flows} > /tmp/flows.out &
-fpid=$!
-rx0=$(cat /sys/class/net/$nic/statistics/rx_bytes)
-while [ $(($(cat /sys/class/net/$nic/statistics/rx_bytes) - rx0)) -lt {started} ]
-do sleep 0.05; done
-netif_facts "mig-"
-echo XENBED-MARK migrate
-wait $fpid
-cat /tmp/flows.out
-flows "post-" {flows}
-netif_facts "after-"
-"""
-
-
 def xen_net_bytes(qmp):
     """(rx-bytes, tx-bytes) of every queue of the one xen-net-device."""
     [info] = qmp.cmd("query-xen-net")
@@ -763,7 +691,8 @@ def test_migration_mid_transfer(debian_kernel, xen_accel, qemu_binary,
     with guest.switch_network(blob, device, gate) as (sha, devices):
         initrd = kernel.build_initramfs(
             debian_kernel, NETFRONT,
-            GUEST_FUNCS + MIGRATION_SCRIPT.format(flows=flows, started=blob // 4) +
+            GUEST_FUNCS +
+            guest.script("netif-migrate.sh", flows=flows, started=blob // 4) +
             guest.DMESG_DUMP,
             name=f"test-netif-migrate-{debian_kernel.label}",
             programs=["xs"])

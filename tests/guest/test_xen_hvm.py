@@ -155,25 +155,6 @@ def test_timeout_shows_the_host_view(debian_kernel, xen_accel, qemu_binary):
     assert re.search(r"XENBED-HOST RIP=.* HLT=1", text), text
 
 
-# Three readers of /dev/xen/xenbus, 300 short reads per xs call, for 60 s
-# of guest time.  Each read's header is 16 bytes and its payload 6, so
-# headers keep wrapping the 1 KiB request ring, and the kernel writes such
-# a header in two pieces with the other readers' requests right behind.
-XS_READERS = """
-end=$(( $(cut -d. -f1 /proc/uptime) + 60 ))
-paths=$(yes domid | head -n 300 | tr '\\n' ' ')
-for r in 1 2 3; do
-    ( n=0
-      while [ $(cut -d. -f1 /proc/uptime) -lt $end ]; do
-          xs $paths > /dev/null || echo "XENBED-RESULT xs-failed-$r yes"
-          n=$((n + 300))
-      done
-      echo "XENBED-RESULT xs-reads-$r $n" ) &
-done
-wait
-"""
-
-
 def test_xenstore_readers_in_parallel(debian_kernel, xen_accel, qemu_binary):
     """xenstore answers every request while requests keep wrapping the
     ring: a header that came in two pieces used to make QEMU read 16 bytes
@@ -181,7 +162,8 @@ def test_xenstore_readers_in_parallel(debian_kernel, xen_accel, qemu_binary):
     again (a boot hanging in xenbus_probe(), readers that never return).
     And a request written while QEMU stored req_cons used to wait for an
     event Linux never sends (it notifies only when QEMU looks caught up)."""
-    res, sha = boot_xen(debian_kernel, xen_accel, XS_READERS,
+    res, sha = boot_xen(debian_kernel, xen_accel,
+                        guest.script("xs-readers.sh"),
                         programs=["xs"], name="test-xen-xs-readers",
                         timeout=240)
     assert_xen_guest(res, debian_kernel, "0x4000a")
@@ -370,30 +352,6 @@ def test_hypercall_page_msr(debian_kernel, xen_accel, qemu_binary,
     assert_download(res, sha)
 
 
-MIGRATION_SCRIPT = """
-evtchn_scale 500 {roundtrips} > /tmp/scale.out 2>&1 &
-spid=$!
-hcall runstate rs 1 > /tmp/rs.out 2>&1 &
-rpid=$!
-sleep 2
-kill -USR1 $rpid
-echo XENBED-MARK migrate
-sleep 6
-echo XENBED-MARK resumed
-kill -USR1 $rpid
-kill -0 $spid 2>/dev/null && echo "XENBED-RESULT scale-running-after yes"
-wait $spid
-cat /tmp/scale.out
-kill $rpid
-wait $rpid || true
-cat /tmp/rs.out
-t0=$(cut -d' ' -f1 /proc/uptime)
-sleep 2
-echo "XENBED-RESULT slept $(awk "BEGIN {{ print $(cut -d' ' -f1 /proc/uptime) - $t0 }}")"
-xs domid | tr '=' ' ' | sed 's/^/XENBED-RESULT xs:/'
-"""
-
-
 def nic_irqs(when):
     """Guest shell: the virtio NIC's interrupts as the guest counts them,
     "XENBED-RESULT irq-<when>-<name> <IRQ>: <per CPU> <chip> <type> <name>"."""
@@ -422,7 +380,7 @@ def test_migration_to_file(debian_kernel, xen_accel, qemu_binary, append):
     roundtrips = 10000 if nested.inside() else 100000
     res, sha = guest.boot_with_blob(
         debian_kernel, lambda url: guest.NET_SETUP + nic_irqs("before") +
-        MIGRATION_SCRIPT.format(roundtrips=roundtrips) +
+        guest.script("evtchn-migrate.sh", roundtrips=roundtrips) +
         guest.download_script(url)[len(guest.NET_SETUP):] +
         nic_irqs("after") + guest.GUEST_FACTS,
         name="test-xen-migrate", nic="virtio-net-pci",
@@ -513,26 +471,6 @@ def test_pv_backend_blocks_migration(debian_kernel, xen_accel, qemu_binary,
     assert_download(res, sha)
 
 
-# Numbered lines to the PV console (hvc0, on the primary console's page),
-# paced so that a migration comes in the middle of them.
-HVC_SCRIPT = """
-hvc0_dev=$(cat /sys/class/tty/hvc0/dev)
-echo "XENBED-RESULT hvc0 $hvc0_dev"
-[ -c /dev/hvc0 ] || mknod /dev/hvc0 c ${{hvc0_dev%:*}} ${{hvc0_dev#*:}}
-exec 3> /dev/hvc0
-i=0
-while [ $i -lt {lines} ]; do
-    echo "hvc-seq $i" >&3
-    [ $i = {mark} ] && echo XENBED-MARK migrate
-    i=$((i + 1))
-    usleep 1000
-done
-echo "hvc-end" >&3
-exec 3>&-
-sleep 1
-"""
-
-
 @pytest.mark.parametrize("migrate_to", ["file", "socket"])
 @pytest.mark.parametrize("append", ["", "xen.fifo_events=0"],
                          ids=["fifo", "2level"])
@@ -546,7 +484,8 @@ def test_pv_console_migrates(debian_kernel, xen_accel, qemu_binary, append,
     lines, mark = 3000, 500
     out = tmp_path / "hvc.log"
     initrd = kernel.build_initramfs(
-        debian_kernel, [], HVC_SCRIPT.format(lines=lines, mark=mark) +
+        debian_kernel, [],
+        guest.script("hvc-lines.sh", lines=lines, mark=mark) +
         guest.DMESG_DUMP, name=f"test-xen-hvc-{debian_kernel.label}")
     argv = guest.qemu_argv(
         debian_kernel.image, initrd, append=append,

@@ -4,7 +4,7 @@ slirp runs a command per guest connection with the connection as its
 stdin, stdout and stderr, so parallel guest connections get parallel
 exchanges (a chardev guestfwd carries only one connection at a time).
 
-    blobcgi.py [--gate FILE] BLOB [QMP_SOCKET QOM_PATH]
+    blobcgi.py [--gate FILE [--gate-pause SECONDS]] BLOB [QMP_SOCKET QOM_PATH]
     blobcgi.py --listen ADDR:PORT BLOB [QMP_SOCKET QOM_PATH]
 
 The second form serves the same exchanges on a TCP socket, one forked
@@ -14,9 +14,10 @@ GET /blob      the file BLOB
 POST /upload   "<sha256 of the body> <bytes>\\n"
 GET /stats     qom-get QOM_PATH queue-stats over the QMP socket
 
-With --gate, blobs and uploads move at 256 KiB/s per exchange until FILE
-exists, then at full speed: flows that stay open, moving data, until the
-test opens the gate (after a migration, say).
+With --gate, blobs and uploads move at 256 KiB/s per exchange (64 KiB,
+then a pause of 0.25 s, or --gate-pause) until FILE exists, then at full
+speed: flows that stay open, moving data, until the test opens the gate
+(after a migration, say).
 """
 
 import hashlib
@@ -51,13 +52,15 @@ def qom_get(sock_path, path, prop):
 
 
 def main(argv):
-    gate = None
+    gate, pause = None, GATED_PAUSE
     if argv[1] == "--gate":
         gate, argv = argv[2], argv[:1] + argv[3:]
+    if argv[1] == "--gate-pause":
+        pause, argv = float(argv[2]), argv[:1] + argv[3:]
 
     def pace():
         if gate and not os.path.exists(gate):
-            time.sleep(GATED_PAUSE)
+            time.sleep(pause)
 
     # slirp may hand over its socket end in non-blocking mode.
     os.set_blocking(0, True)

@@ -9,6 +9,7 @@ restrict=on; the guest reaches the host only through guestfwd to 127.0.0.1.
 import hashlib
 import http.server
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -21,8 +22,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import kernel, nested, qemu
-from .common import BUILD, XenbedError, log, read_stamp, write_stamp
+from . import blobcgi, kernel, nested, qemu
+from .common import BUILD, REPO, XenbedError, log, read_stamp, write_stamp
 
 BLOB_GUEST_ADDR = "10.0.2.100"
 BLOB_GUEST_PORT = 80
@@ -243,8 +244,11 @@ def switch_network(blob_size, device, gate=None):
     arguments)."""
     with _blob_files(blob_size) as (blob, _, sha):
         sock = blob.with_name("switch.sock")
-        cmd = f"{sys.executable} {CGI} " + (f"--gate {gate} " if gate else
-                                            "") + str(blob)
+        # Nested, a migration takes longer: the gated flows go slower.
+        cmd = f"{sys.executable} {CGI} " + (
+            f"--gate {gate} "
+            f"--gate-pause {blobcgi.GATED_PAUSE * nested.timeout_scale()} "
+            if gate else "") + str(blob)
         fwd = f"guestfwd=tcp:{BLOB_GUEST_ADDR}:{BLOB_GUEST_PORT}-cmd:{cmd}"
         argv = [str(qemu.BINARY), "-M", "none", "-nodefaults",
                 "-no-user-config", "-display", "none",
@@ -257,14 +261,14 @@ def switch_network(blob_size, device, gate=None):
                                   stdout=subprocess.DEVNULL,
                                   stderr=subprocess.PIPE, text=True)
         try:
-            deadline = time.monotonic() + 30 * nested.timeout_scale()
-            while not sock.exists():
-                if switch.poll() is not None or time.monotonic() > deadline:
-                    raise XenbedError("the switch QEMU did not listen: " +
-                                      (switch.stderr.read()
-                                       if switch.poll() is not None else
-                                       "timed out"))
-                time.sleep(0.05)
+            try:
+                qemu.wait_for_socket(sock, switch,
+                                     30 * nested.timeout_scale(),
+                                     "the switch QEMU")
+            except XenbedError as err:
+                raise XenbedError(f"{err}: " + (switch.stderr.read()
+                                  if switch.poll() is not None else "")
+                                  ) from None
             yield sha, [("-netdev", f"stream,id=net0,server=off,"
                                     f"addr.type=unix,addr.path={sock}"),
                         ("-device", device)]
@@ -471,18 +475,8 @@ def _wait(proc, reader, console, fatal, deadline, timeout, until=None,
     return False
 
 
-def _qmp(qmp_socket):
-    if str(qemu.qemu_python_path()) not in sys.path:
-        sys.path.insert(0, str(qemu.qemu_python_path()))
-    from qemu.qmp.legacy import QEMUMonitorProtocol
-
-    qmp = QEMUMonitorProtocol(str(qmp_socket))
-    qmp.connect()
-    return qmp
-
-
 def _act(qmp_socket, action, pid):
-    qmp = _qmp(qmp_socket)
+    qmp = qemu.qmp_connect(qmp_socket)
     try:
         action(qmp, pid)
     finally:
@@ -500,13 +494,12 @@ def qemu_rss_kib(pid):
 def _listen_incoming(qmp_socket, proc, console):
     """Have the QEMU started with -incoming defer listen on a free TCP
     port of 127.0.0.1; returns the URI to migrate to."""
-    deadline = time.monotonic() + 30 * nested.timeout_scale()
-    while not qmp_socket.exists():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise GuestError("the migration's destination QEMU did not "
-                             "start", console)
-        time.sleep(0.05)
-    qmp = _qmp(qmp_socket)
+    try:
+        qemu.wait_for_socket(qmp_socket, proc, 30 * nested.timeout_scale(),
+                             "the migration's destination QEMU")
+    except XenbedError as err:
+        raise GuestError(str(err), console) from None
+    qmp = qemu.qmp_connect(qmp_socket)
     try:
         qmp.cmd("migrate-incoming", uri="tcp:127.0.0.1:0")
         address = qmp.cmd("query-migrate")["socket-address"][0]
@@ -518,13 +511,7 @@ def _listen_incoming(qmp_socket, proc, console):
 def _migrate(qmp_socket, uri, console, at_switchover=None):
     """Migrate the running guest to `uri` over QMP, then quit QEMU.
     Returns "completed", or "refused: <QEMU's reason>" (QEMU runs on)."""
-    if str(qemu.qemu_python_path()) not in sys.path:
-        sys.path.insert(0, str(qemu.qemu_python_path()))
-    from qemu.qmp.legacy import QEMUMonitorProtocol
-    from qemu.qmp import ExecuteError
-
-    qmp = QEMUMonitorProtocol(str(qmp_socket))
-    qmp.connect()
+    qmp = qemu.qmp_connect(qmp_socket)
     try:
         # A guest that keeps its NIC busy dirties memory fast: let the
         # last pass take up to a second rather than never converge.
@@ -543,7 +530,7 @@ def _migrate(qmp_socket, uri, console, at_switchover=None):
             at_switchover(qmp)
         qmp.cmd("quit")
         return "completed"
-    except ExecuteError as err:
+    except qemu.qmp_library().ExecuteError as err:
         return f"refused: {err}"
     finally:
         try:
@@ -563,14 +550,10 @@ HOST_VIEW = ("info xen-net", "xen-event-list", "info network", "info usernet",
 
 def _host_view(qmp_socket, max_lines=120):
     """HOST_VIEW's output, each line prefixed with "XENBED-HOST "."""
-    if str(qemu.qemu_python_path()) not in sys.path:
-        sys.path.insert(0, str(qemu.qemu_python_path()))
-    from qemu.qmp.legacy import QEMUMonitorProtocol
-
     lines = []
-    qmp = QEMUMonitorProtocol(str(qmp_socket))
+    qmp = None
     try:
-        qmp.connect()
+        qmp = qemu.qmp_connect(qmp_socket)
         for command in HOST_VIEW:
             out = qmp.cmd("human-monitor-command",
                           **{"command-line": command})
@@ -584,7 +567,8 @@ def _host_view(qmp_socket, max_lines=120):
         lines.append(f"XENBED-HOST monitor unavailable: {err}")
     finally:
         try:
-            qmp.close()
+            if qmp:
+                qmp.close()
         except Exception:
             pass
     return lines
@@ -707,6 +691,17 @@ for b in {data}; do
 done
 devmem $((ring + {XS_REQ_PROD})) 32 $((prod + {count}))
 """
+
+
+GUEST_SCRIPTS = REPO / "tests" / "guest" / "scripts"
+
+
+def script(name, **variables):
+    """Guest shell from tests/guest/scripts/`name`, after lines that set
+    the shell variables it takes."""
+    return "".join(f"{key}={shlex.quote(str(value))}\n"
+                   for key, value in variables.items()) + \
+        (GUEST_SCRIPTS / name).read_text()
 
 
 def download_script(url):

@@ -17,7 +17,6 @@ import re
 import shlex
 import subprocess
 import threading
-import time
 from pathlib import Path
 
 from . import kernel, qemu
@@ -170,7 +169,7 @@ def run(command, env=None, timeout=6 * 3600, echo=print):
                _virtiofsd(sockets["build"], BUILD)]
     try:
         for socket in sockets.values():
-            _wait_for(socket)
+            qemu.wait_for_socket(socket, seconds=10, what="virtiofsd")
         argv = l1_argv(kern, initrd, script, sockets)
         log(f"KVM host VM: {L1_KERNEL} kernel under TCG ({L1_CPU}, "
             f"{L1_SMP} vCPUs, {L1_MEMORY_MB} MiB) runs: "
@@ -187,14 +186,6 @@ def run(command, env=None, timeout=6 * 3600, echo=print):
         for path in job.iterdir():
             path.unlink()
         job.rmdir()
-
-
-def _wait_for(socket, seconds=10):
-    deadline = time.monotonic() + seconds
-    while not socket.exists():
-        if time.monotonic() > deadline:
-            raise XenbedError(f"virtiofsd did not create {socket}")
-        time.sleep(0.05)
 
 
 def _run_l1(argv, timeout, echo, rc_file):

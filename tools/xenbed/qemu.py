@@ -15,6 +15,8 @@ import hashlib
 import os
 import shutil
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 from . import inputs
@@ -238,3 +240,34 @@ def build(jobs=None, sanitize=False):
 def qemu_python_path():
     """QEMU's own python packages (qemu.qmp, qemu.machine) from the tree."""
     return SRC / "python"
+
+
+def qmp_library():
+    """QEMU's qemu.qmp package, from the tree (imported on first use: the
+    tree exists only once xenbed has built QEMU)."""
+    path = str(qemu_python_path())
+    if path not in sys.path:
+        sys.path.insert(0, path)
+    import qemu.qmp
+    import qemu.qmp.legacy
+    return qemu.qmp
+
+
+def qmp_connect(socket):
+    """A connected qemu.qmp.legacy client for QEMU's QMP `socket`."""
+    qmp = qmp_library().legacy.QEMUMonitorProtocol(str(socket))
+    qmp.connect()
+    return qmp
+
+
+def wait_for_socket(socket, process=None, seconds=30, what="QEMU"):
+    """Wait until `process` (if given, still running) has created the Unix
+    `socket`; XenbedError with `what` and the reason otherwise."""
+    deadline = time.monotonic() + seconds
+    while not Path(socket).exists():
+        if process is not None and process.poll() is not None:
+            raise XenbedError(f"{what} exited before it created {socket}")
+        if time.monotonic() > deadline:
+            raise XenbedError(f"{what} did not create {socket} in "
+                              f"{seconds} s")
+        time.sleep(0.05)
