@@ -45,10 +45,18 @@ def test_fifo_state_is_a_subsection(qemu_binary, tmp_path):
     # and per-port FIFO state.
     assert sizes(fields["port_v2"]["Description"]["Fields"]) == [
         ("vcpu", 4), ("type", 2), ("u.val", 4)]
-    assert fields["fifo_mig.array_gfn"]["num"] == 128
-    vcpu = fields["fifo_mig.vcpus"]["Description"]["Fields"]
+    # The FIFO core's own saved state (struct evtchn_fifo_save), as
+    # hw/xen-evtchn-abi.c describes it.
+    fifo = fields["fifo_mig"]["Description"]
+    assert fifo["name"] == "xen_evtchn_fifo_save"
+    core = {f["field"]: f for f in fifo["Fields"]}
+    assert sizes(fifo["Fields"]) == [
+        ("fifo", 1), ("nr_pages", 4), ("array_gfn", 8), ("nr_vcpus", 4),
+        ("vcpus", 88), ("nr_ports", 4), ("ports", 8)]
+    assert core["array_gfn"]["num"] == 128
+    vcpu = core["vcpus"]["Description"]["Fields"]
     assert ("tail", 4) in sizes(vcpu)
     assert [f["num"] for f in vcpu if f["field"] == "tail"] == [16]
-    port = sizes(fields["fifo_mig.ports"]["Description"]["Fields"])
+    port = sizes(core["ports"]["Description"]["Fields"])
     assert port == [("priority", 1), ("last_priority", 1),
                     ("pending_nopage", 1), ("last_vcpu", 4)]
