@@ -266,9 +266,9 @@ def switch_network(blob_size, device, gate=None):
                                      30 * nested.timeout_scale(),
                                      "the switch QEMU")
             except XenbedError as err:
-                raise XenbedError(f"{err}: " + (switch.stderr.read()
-                                  if switch.poll() is not None else "")
-                                  ) from None
+                if switch.poll() is None:
+                    raise
+                raise XenbedError(f"{err}: {switch.stderr.read()}") from None
             yield sha, [("-netdev", f"stream,id=net0,server=off,"
                                     f"addr.type=unix,addr.path={sock}"),
                         ("-device", device)]
