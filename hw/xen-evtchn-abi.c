@@ -21,11 +21,11 @@
 
 #include "xenbed/evtchn/evtchn.h"
 #include "xen-evtchn-abi.h"
+#include "xen-guest-area.h"
 
 /* A guest frame the port ABIs hold a host pointer to. */
 typedef struct XenEvtchnAbiFrame {
-    MemoryRegion *mr;           /* holds a reference while mapped */
-    hwaddr offset;              /* of the frame in @mr */
+    MemoryRegionSection mrs;    /* holds a reference while mapped */
     void *host;
     unsigned int refs;          /* the same frame may be mapped twice */
 } XenEvtchnAbiFrame;
@@ -56,7 +56,7 @@ static void abi_raise_upcall(void *opaque, uint32_t vcpu)
 
 /*
  * A FIFO control block or event-array page must be writable RAM, as for
- * vcpu_info: not MMIO, ROM or a read-only region.
+ * the vCPU time areas (xen-guest-area.c).
  */
 static void *abi_map_gfn(void *opaque, uint64_t gfn)
 {
@@ -75,27 +75,13 @@ static void *abi_map_gfn(void *opaque, uint64_t gfn)
         return f->host;
     }
 
-    mrs = memory_region_find(get_system_memory(), gfn << TARGET_PAGE_BITS,
-                             TARGET_PAGE_SIZE);
-    if (!mrs.mr) {
-        return NULL;
-    }
-    if (!memory_region_is_ram(mrs.mr) || !mrs.mr->ram_block ||
-        mrs.mr->readonly || memory_region_is_rom(mrs.mr) ||
-        memory_region_is_ram_device(mrs.mr) ||
-        int128_lt(mrs.size, int128_make64(TARGET_PAGE_SIZE))) {
-        memory_region_unref(mrs.mr);
-        return NULL;
-    }
-    host = qemu_map_ram_ptr(mrs.mr->ram_block, mrs.offset_within_region);
+    host = xen_guest_area_map(gfn << TARGET_PAGE_BITS, TARGET_PAGE_SIZE, &mrs);
     if (!host) {
-        memory_region_unref(mrs.mr);
         return NULL;
     }
 
     f = g_new0(XenEvtchnAbiFrame, 1);
-    f->mr = mrs.mr;
-    f->offset = mrs.offset_within_region;
+    f->mrs = mrs;
     f->host = host;
     f->refs = 1;
     g_hash_table_insert(a->frames, g_memdup2(&gfn, sizeof(gfn)), f);
@@ -109,7 +95,7 @@ static void abi_unmap_gfn(void *opaque, uint64_t gfn, void *host)
 
     assert(f && f->host == host && f->refs);
     if (--f->refs == 0) {
-        memory_region_unref(f->mr);
+        xen_guest_area_unmap(&f->mrs);
         g_hash_table_remove(a->frames, &gfn);
     }
 }
@@ -124,7 +110,7 @@ static void abi_mark_dirty(void *opaque, uint64_t gfn)
     XenEvtchnAbiFrame *f = g_hash_table_lookup(a->frames, &gfn);
 
     if (f) {
-        memory_region_set_dirty(f->mr, f->offset, TARGET_PAGE_SIZE);
+        xen_guest_area_set_dirty(&f->mrs, TARGET_PAGE_SIZE);
     }
 }
 

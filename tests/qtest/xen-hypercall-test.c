@@ -236,6 +236,47 @@ static void test_runstate_unregister(void)
     rmdir(dir);
 }
 
+/* The BIOS, read-only RAM at the top of the first 4 GiB on -M pc */
+#define BIOS_TOP_PAGE 0xfffff000ULL
+
+/*
+ * A time or runstate area registered in memory the guest cannot write
+ * (here the BIOS) is never written by QEMU either: one helper maps every
+ * area QEMU writes behind the memory API, and it takes writable RAM only.
+ * Before, the time and runstate areas took any RAM block, the BIOS too.
+ */
+static void test_vcpu_areas_in_rom(void)
+{
+    XenQTest *x = xen_qtest_start(1, NULL);
+    uint64_t rom = BIOS_TOP_PAGE;
+    uint64_t ram = xen_qtest_page(x);
+    uint8_t before[64], after[64];
+
+    qtest_memread(x->qts, rom, before, sizeof(before));
+
+    g_assert_cmpint(register_runstate(x, rom), ==, 0);
+    qtest_writeq(x->qts, XEN_QTEST_ARGS_GPA, rom + 32);
+    g_assert_cmpint(xen_hypercall(x, 0, XEN_HC_VCPU_OP,
+                                  VCPUOP_register_vcpu_time_memory_area, 0,
+                                  XEN_QTEST_ARGS_GPA), ==, 0);
+
+    qtest_memread(x->qts, rom, after, sizeof(after));
+    g_assert_cmpmem(after, sizeof(after), before, sizeof(before));
+
+    /* The same areas in RAM are written. */
+    qtest_memset(x->qts, ram, 0xaa, 64);
+    g_assert_cmpint(register_runstate(x, ram), ==, 0);
+    g_assert_cmpint(qtest_readl(x->qts, ram), ==, RUNSTATE_running);
+    qtest_writeq(x->qts, XEN_QTEST_ARGS_GPA, ram + 32);
+    g_assert_cmpint(xen_hypercall(x, 0, XEN_HC_VCPU_OP,
+                                  VCPUOP_register_vcpu_time_memory_area, 0,
+                                  XEN_QTEST_ARGS_GPA), ==, 0);
+    /* the pvclock is written: a new version, and an even one */
+    g_assert_cmpint(qtest_readl(x->qts, ram + 32) & 1, ==, 0);
+    g_assert_cmpint(qtest_readl(x->qts, ram + 32), !=, 0xaaaaaaaa);
+    xen_qtest_end(x);
+}
+
 static void test_malformed_lines(void)
 {
     XenQTest *x = xen_qtest_start(2, NULL);
@@ -277,6 +318,8 @@ int main(int argc, char **argv)
     qtest_add_func("/xen/hypercall/malformed-lines", test_malformed_lines);
     qtest_add_func("/xen/hypercall/runstate-unregister",
                    test_runstate_unregister);
+    qtest_add_func("/xen/hypercall/vcpu-areas-in-rom",
+                   test_vcpu_areas_in_rom);
 
     return g_test_run();
 }
