@@ -8,9 +8,13 @@ through /dev/xen/privcmd (tests/guest/progs/hcall.c); every assertion is
 on what the guest reports.
 """
 
+import os
+import threading
+import time
+
 import pytest
 
-from xenbed import guest, kernel, nested
+from xenbed import guest, kernel, nested, qemu
 
 NETFRONT = guest.NIC_MODULES["xen-net-device"]
 PRIVCMD = NETFRONT + ["xen_privcmd unrestricted=1"]
@@ -173,50 +177,22 @@ def test_2level_scale_stops_at_4096(debian_kernel, xen_accel, qemu_binary):
     assert int(res.result("evtchn-rebound-lost")) == 0
 
 
-class Qmp:
-    """Just enough of a QMP client for xen-event-list."""
-
-    def __init__(self, path):
-        import socket
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(10)
-        self.sock.connect(path)
-        self.file = self.sock.makefile("rw")
-        self.file.readline()                            # greeting
-        self.cmd("qmp_capabilities")
-
-    def cmd(self, name, **arguments):
-        import json
-        self.file.write(json.dumps({"execute": name,
-                                    "arguments": arguments}) + "\n")
-        self.file.flush()
-        while True:
-            reply = json.loads(self.file.readline())
-            if "event" not in reply:
-                return reply
-
-    def close(self):
-        self.sock.close()
-
-
 def poll_event_list(path, until, seconds=120):
     """Query xen-event-list until until(list) holds; returns the last list
     and the HMP rendering of it."""
-    import os
-    import time
     deadline = time.monotonic() + seconds
     while not os.path.exists(path):
         if time.monotonic() > deadline:
             return None, None
         time.sleep(0.2)
-    qmp = Qmp(path)
+    qmp = qemu.qmp_connect(path)
     try:
         while True:
-            ports = qmp.cmd("xen-event-list").get("return", [])
+            ports = qmp.cmd("xen-event-list")
             if until(ports) or time.monotonic() > deadline:
                 hmp = qmp.cmd("human-monitor-command",
                               **{"command-line": "xen-event-list"})
-                return ports, hmp.get("return", "")
+                return ports, hmp
             time.sleep(0.5)
     finally:
         qmp.close()
@@ -233,7 +209,6 @@ def test_event_list_reports_abi_and_timer_priority(debian_kernel, xen_accel,
     """xen-event-list shows what the guest did: under FIFO its VIRQ_TIMER
     port on each vCPU at priority 0 (Linux's set_priority), the other ports
     at the default 7; under 2-level no FIFO fields."""
-    import threading
     sock = str(tmp_path / "qmp.sock")
     found = {}
 
@@ -362,8 +337,6 @@ def test_fifo_again_after_reset(debian_kernel, xen_accel, qemu_binary,
     """A machine reset returns the domain to 2-level: the rebooted kernel's
     EVTCHNOP_init_control succeeds again (a surviving control block would
     make it fail with -EINVAL and Linux would print 'Using 2-level ABI')."""
-    import threading
-    import time
     sock = str(tmp_path / "qmp.sock")
     done = {}
 
@@ -373,7 +346,7 @@ def test_fifo_again_after_reset(debian_kernel, xen_accel, qemu_binary,
         done["fifo-before-reset"] = bool(ports) and \
             any(p["abi"] == "fifo" for p in ports)
         time.sleep(6)                   # into the first boot's sleep 10
-        qmp = Qmp(sock)
+        qmp = qemu.qmp_connect(sock)
         try:
             done["reset"] = qmp.cmd("system_reset")
         finally:
@@ -393,7 +366,7 @@ def test_fifo_again_after_reset(debian_kernel, xen_accel, qemu_binary,
         watcher.join()
     assert res.exit_code == 0, "\n".join(res.console[-40:])
     assert done.get("fifo-before-reset"), done
-    assert done.get("reset") == {"return": {}}, done
+    assert done.get("reset") == {}, done
     inits = [line for line in res.console if line.startswith("XENBED-INIT")]
     assert len(inits) == 2, "the guest did not boot twice"
     second = res.console[res.console.index(inits[1]):]

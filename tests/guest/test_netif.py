@@ -79,7 +79,7 @@ def boot_netif(kern, accel, script, *, device="", smp=4, modules=NETFRONT,
         argv = guest.qemu_argv(kern.image, initrd, devices=devices, smp=smp,
                                accel=guest.xen_accel(accel, "0x4000a"),
                                append=append, extra=extra)
-        res = guest.boot(prefix + argv, timeout=timeout)
+        res = guest.boot(argv, timeout=timeout, wrapper=prefix)
     assert res.release == kern.release
     assert res.exit_code == 0, "\n".join(res.console[-40:])
     assert res.result("nic-driver") == "vif", "xen-netfront did not bind"

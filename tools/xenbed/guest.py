@@ -369,11 +369,14 @@ FATAL_OUTPUT = ("KVM internal error", "emulation failure")
 
 
 def boot(argv, timeout=120, migrate_at=None, console=None, at_marks=None,
-         migrate_to="file", at_switchover=None):
+         migrate_to="file", at_switchover=None, wrapper=()):
     """Run QEMU until the guest powers off; parse its XENBED- lines.
 
-    console, if given, is the deque the console lines go to (a caller that
-    watches them as they come, or wants more than the last 2000).
+    QEMU runs under QEMU's own qemu.machine.QEMUMachine, which also holds
+    the QMP connection; a thread follows QEMU's output (the serial console
+    on stdio, and QEMU's own messages).  console, if given, is the deque
+    the output lines go to (a caller that watches them as they come, or
+    wants more than the last 2000).
 
     With migrate_at, once the guest prints `XENBED-MARK <migrate_at>`, QEMU
     migrates the running guest and quits, and a second QEMU with the same
@@ -386,8 +389,10 @@ def boot(argv, timeout=120, migrate_at=None, console=None, at_marks=None,
     completed, before it quits: it sees the state that the second got.
 
     at_marks maps marks to what the host does when the guest prints them:
-    each is called, in the order the guest prints them, with a QMP
-    connection (qemu.qmp.legacy) and QEMU's pid."""
+    each is called, in the order the guest prints them, with the QEMU's
+    QEMUMachine (its cmd() is a QMP command) and QEMU's pid.
+
+    wrapper is what runs QEMU, e.g. `ip netns exec NS`."""
     if not Path(argv[0]).exists():
         raise XenbedError(f"{argv[0]} does not exist: run xenbed build")
     timeout *= nested.timeout_scale()
@@ -398,89 +403,105 @@ def boot(argv, timeout=120, migrate_at=None, console=None, at_marks=None,
     marks = {}
     deadline = start + timeout
     migration = None
-    with tempfile.TemporaryDirectory(prefix="xenbed-migrate-") as tmp:
-        qmp_socket = Path(tmp) / "qmp.sock"
-        diag = Path(tmp) / "diag.sock"
-        argv = argv + ["-qmp", f"unix:{diag},server=on,wait=off"]
-        first = argv + (["-qmp", f"unix:{qmp_socket},server=on,wait=off"]
-                        if migrate_at or at_marks else [])
-        proc, reader = _start(first, console, fatal, marks)
-        for mark, action in (at_marks or {}).items():
-            if not _wait(proc, reader, console, fatal, deadline, timeout,
-                         lambda: mark in marks, diag):
-                break
-            _act(qmp_socket, action, proc.pid)
-        if migrate_at and _wait(proc, reader, console, fatal, deadline,
-                                timeout, lambda: migrate_at in marks, diag):
-            dest = None
-            if migrate_to == "socket":
-                dest_qmp = Path(tmp) / "dest-qmp.sock"
-                dest = _start(argv + ["-incoming", "defer", "-qmp",
-                                      f"unix:{dest_qmp},server=on,wait=off"],
-                              console, fatal, marks)
-                uri = _listen_incoming(dest_qmp, dest[0], console)
-            else:
-                state = Path(tmp) / "state"
-                uri = f"file:{state}"
-            migration = _migrate(qmp_socket, uri, console, at_switchover)
-            if migration == "completed":
-                proc.wait()
-                reader.join(5)
-                if proc.returncode != 0:
-                    raise GuestError(f"QEMU exited with {proc.returncode} "
-                                     "after migrating", console)
-                marks["migrated"] = time.monotonic()
-                proc, reader = dest or _start(
-                    argv + ["-incoming", uri], console, fatal, marks)
-            elif dest:
-                dest[0].kill()
-                dest[0].wait()
-        _wait(proc, reader, console, fatal, deadline, timeout, diag=diag)
-    result = _parse(console, proc.returncode, start, argv, marks)
+    with tempfile.TemporaryDirectory(prefix="xenbed-guest-") as tmp:
+        def launch(name, extra=()):
+            return _Qemu(argv + list(extra), wrapper, tmp, name, console,
+                         fatal, marks)
+
+        vm = launch("source" if migrate_at else "guest")
+        try:
+            for mark, action in (at_marks or {}).items():
+                if not vm.wait(deadline, timeout, lambda: mark in marks):
+                    break
+                action(vm.machine, vm.machine.get_pid())
+            if migrate_at and vm.wait(deadline, timeout,
+                                      lambda: migrate_at in marks):
+                dest = None
+                if migrate_to == "socket":
+                    dest = launch("destination", ["-incoming", "defer"])
+                    uri = _listen_incoming(dest.machine)
+                else:
+                    uri = f"file:{Path(tmp) / 'state'}"
+                try:
+                    migration = _migrate(vm.machine, uri, console,
+                                         at_switchover)
+                except BaseException:
+                    if dest:
+                        dest.kill()
+                    raise
+                if migration == "completed":
+                    vm.close()
+                    if vm.exitcode != 0:
+                        raise GuestError(f"QEMU exited with {vm.exitcode} "
+                                         "after migrating", console)
+                    marks["migrated"] = time.monotonic()
+                    vm = dest or launch("destination", ["-incoming", uri])
+                elif dest:
+                    dest.kill()
+            vm.wait(deadline, timeout)
+        finally:
+            vm.kill()
+    result = _parse(console, vm.exitcode, start, argv, marks)
     result.migration = migration
     return result
 
 
-def _start(argv, console, fatal, marks):
-    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    reader = threading.Thread(target=_read_console,
-                              args=(proc.stdout, console, fatal, marks),
-                              daemon=True)
-    reader.start()
-    return proc, reader
+class _Qemu:
+    """One QEMU of a boot, under qemu.machine.QEMUMachine, and the thread
+    that follows its output (the machine's log: stdout and stderr)."""
 
+    def __init__(self, argv, wrapper, tmp, name, console, fatal, marks):
+        self.console, self.fatal = console, fatal
+        self.machine = qemu.machine(argv, wrapper=wrapper, log_dir=tmp,
+                                    name=name,
+                                    qmp_timeout=60 * nested.timeout_scale())
+        self.exitcode = None
+        log_path = Path(tmp) / f"{name}.log"
+        try:
+            self.machine.launch()
+        except qemu.machine_library().machine.VMLaunchFailure as err:
+            for line in (err.output or "").splitlines():
+                console.append(line)
+            raise GuestError(f"QEMU did not start (exit code {err.exitcode})",
+                             console) from None
+        self.reader = threading.Thread(
+            target=_read_console,
+            args=(log_path, self.machine.is_running, console, fatal, marks),
+            daemon=True)
+        self.reader.start()
 
-def _wait(proc, reader, console, fatal, deadline, timeout, until=None,
-          diag=None):
-    """Wait until QEMU exits (False) or until() is true (True).  On a
-    timeout, the error carries what QEMU's monitor at `diag` tells of the
-    stuck guest."""
-    while proc.poll() is None:
-        if until and until():
-            return True
-        if fatal.is_set() or time.monotonic() > deadline:
-            host = (_host_view(diag) if diag and not fatal.is_set()
-                    else [])
-            proc.kill()
-            proc.wait()
-            reader.join(5)
-            if fatal.is_set():
-                raise GuestError("QEMU stopped the guest with a fatal error",
-                                 console)
-            raise GuestError("\n".join([_timeout_reason(console, timeout)] +
-                                        host), console)
-        fatal.wait(0.1)
-    reader.join(5)
-    return False
+    def wait(self, deadline, timeout, until=None):
+        """Wait until QEMU exits (False) or until() is true (True).  On a
+        timeout, the error carries what QEMU's monitor tells of the stuck
+        guest."""
+        while self.machine.is_running():
+            if until and until():
+                return True
+            if self.fatal.is_set() or time.monotonic() > deadline:
+                host = [] if self.fatal.is_set() else _host_view(self.machine)
+                self.kill()
+                if self.fatal.is_set():
+                    raise GuestError("QEMU stopped the guest with a fatal "
+                                     "error", self.console)
+                raise GuestError("\n".join(
+                    [_timeout_reason(self.console, timeout)] + host),
+                    self.console)
+            self.fatal.wait(0.1)
+        self.close()
+        return False
 
+    def close(self):
+        """Once QEMU has exited, or was told to: reap it and its output."""
+        if self.exitcode is None:
+            self.machine.wait(timeout=60)
+            self.exitcode = self.machine.exitcode()
+            self.reader.join(5)
 
-def _act(qmp_socket, action, pid):
-    qmp = qemu.qmp_connect(qmp_socket)
-    try:
-        action(qmp, pid)
-    finally:
-        qmp.close()
+    def kill(self):
+        if self.exitcode is None:
+            self.machine.kill()
+            self.exitcode = self.machine.exitcode()
+            self.reader.join(5)
 
 
 def qemu_rss_kib(pid):
@@ -491,53 +512,37 @@ def qemu_rss_kib(pid):
     raise XenbedError(f"no VmRSS for process {pid}")
 
 
-def _listen_incoming(qmp_socket, proc, console):
+def _listen_incoming(machine):
     """Have the QEMU started with -incoming defer listen on a free TCP
     port of 127.0.0.1; returns the URI to migrate to."""
-    try:
-        qemu.wait_for_socket(qmp_socket, proc, 30 * nested.timeout_scale(),
-                             "the migration's destination QEMU")
-    except XenbedError as err:
-        raise GuestError(str(err), console) from None
-    qmp = qemu.qmp_connect(qmp_socket)
-    try:
-        qmp.cmd("migrate-incoming", uri="tcp:127.0.0.1:0")
-        address = qmp.cmd("query-migrate")["socket-address"][0]
-    finally:
-        qmp.close()
+    machine.cmd("migrate-incoming", uri="tcp:127.0.0.1:0")
+    address = machine.cmd("query-migrate")["socket-address"][0]
     return f"tcp:{address['host']}:{address['port']}"
 
 
-def _migrate(qmp_socket, uri, console, at_switchover=None):
+def _migrate(machine, uri, console, at_switchover=None):
     """Migrate the running guest to `uri` over QMP, then quit QEMU.
     Returns "completed", or "refused: <QEMU's reason>" (QEMU runs on)."""
-    qmp = qemu.qmp_connect(qmp_socket)
     try:
         # A guest that keeps its NIC busy dirties memory fast: let the
         # last pass take up to a second rather than never converge.
-        qmp.cmd("migrate-set-parameters", **{"downtime-limit": 1000,
-                                            "max-bandwidth": 1 << 30})
-        qmp.cmd("migrate", uri=uri)
-        while True:
-            info = qmp.cmd("query-migrate")
-            if info.get("status") == "completed":
-                break
-            if info.get("status") in ("failed", "cancelled"):
-                raise GuestError("migration failed: " +
-                                 info.get("error-desc", "?"), console)
-            time.sleep(0.1)
-        if at_switchover:
-            at_switchover(qmp)
-        qmp.cmd("quit")
-        return "completed"
+        machine.cmd("migrate-set-parameters", **{"downtime-limit": 1000,
+                                                "max-bandwidth": 1 << 30})
+        machine.cmd("migrate", uri=uri)
     except qemu.qmp_library().ExecuteError as err:
         return f"refused: {err}"
-    finally:
-        try:
-            qmp.close()
-        except EOFError:
-            pass    # QEMU closed the socket as it quit
-
+    while True:
+        info = machine.cmd("query-migrate")
+        if info.get("status") == "completed":
+            break
+        if info.get("status") in ("failed", "cancelled"):
+            raise GuestError("migration failed: " +
+                             info.get("error-desc", "?"), console)
+        time.sleep(0.1)
+    if at_switchover:
+        at_switchover(machine)
+    machine.cmd("quit")
+    return "completed"
 
 
 # HMP commands whose output explains a guest that stopped making progress.
@@ -548,15 +553,13 @@ HOST_VIEW = ("info xen-net", "xen-event-list", "info network", "info usernet",
              "info cpus", "info registers -a")
 
 
-def _host_view(qmp_socket, max_lines=120):
+def _host_view(machine, max_lines=120):
     """HOST_VIEW's output, each line prefixed with "XENBED-HOST "."""
     lines = []
-    qmp = None
     try:
-        qmp = qemu.qmp_connect(qmp_socket)
         for command in HOST_VIEW:
-            out = qmp.cmd("human-monitor-command",
-                          **{"command-line": command})
+            out = machine.cmd("human-monitor-command",
+                              **{"command-line": command})
             text = str(out).splitlines()
             if command == "info registers -a":
                 text = [line for line in text
@@ -565,19 +568,34 @@ def _host_view(qmp_socket, max_lines=120):
             lines += [f"XENBED-HOST {line}" for line in text[:max_lines]]
     except Exception as err:    # the view is a courtesy: never mask the timeout
         lines.append(f"XENBED-HOST monitor unavailable: {err}")
-    finally:
-        try:
-            if qmp:
-                qmp.close()
-        except Exception:
-            pass
     return lines
 
 
-def _read_console(stream, console, fatal, marks):
+def _follow(path, running):
+    """The lines of the file at `path` as a process that is running()
+    writes them; ends once it has exited and every line is read."""
+    partial = b""
+    with open(path, "rb") as stream:
+        while True:
+            alive = running()
+            chunk = stream.readline()
+            if chunk.endswith(b"\n"):
+                yield partial + chunk
+                partial = b""
+            elif chunk:
+                partial += chunk
+            elif not alive:
+                if partial:
+                    yield partial
+                return
+            else:
+                time.sleep(0.02)
+
+
+def _read_console(path, running, console, fatal, marks):
     # In the KVM host VM the console is all one sees of a slow run: echo.
     echo = nested.inside()
-    for raw in iter(stream.readline, b""):
+    for raw in _follow(path, running):
         line = raw.decode("utf-8", "replace").rstrip("\r\n")
         console.append(line)
         if echo:

@@ -253,6 +253,24 @@ def qmp_library():
     return qemu.qmp
 
 
+def machine_library():
+    """QEMU's qemu.machine package, from the tree (as qmp_library())."""
+    qmp_library()
+    import qemu.machine
+    return qemu.machine
+
+
+def machine(argv, log_dir, name, wrapper=(), qmp_timeout=60):
+    """A QEMUMachine (not yet launched) for the command line `argv`, run
+    through `wrapper` if given.  It connects to QMP itself; its output,
+    stdout and stderr, goes to <log_dir>/<name>.log."""
+    return machine_library().QEMUMachine(
+        str(argv[0]), [str(arg) for arg in argv[1:]],
+        wrapper=[str(arg) for arg in wrapper], name=name,
+        log_dir=str(log_dir), base_temp_dir=str(log_dir),
+        qmp_timer=qmp_timeout)
+
+
 def qmp_connect(socket):
     """A connected qemu.qmp.legacy client for QEMU's QMP `socket`."""
     qmp = qmp_library().legacy.QEMUMonitorProtocol(str(socket))
