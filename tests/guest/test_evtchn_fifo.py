@@ -274,27 +274,10 @@ def test_fifo_cpu_offline_online_under_event_load(debian_kernel, xen_accel,
     """-smp 4 under FIFO: vCPUs go offline and online while loopback
     event channels ping-pong (Linux moves their queues between vCPUs) and
     netfront moves 32 MiB; no event is lost and no round trip stalls."""
-    script = """
-evtchn_scale 2000 20000 > /tmp/scale.out 2>&1 &
-spid=$!
-wget -q -O /tmp/big {url} &
-pid=$!
-cycles=0
-while kill -0 $pid 2>/dev/null || kill -0 $spid 2>/dev/null ||
-      [ $cycles -lt 3 ]; do
-    for c in 1 2 3; do echo 0 > /sys/devices/system/cpu/cpu$c/online; done
-    for c in 1 2 3; do echo 1 > /sys/devices/system/cpu/cpu$c/online; done
-    cycles=$((cycles + 1))
-done
-wait $pid
-wait $spid
-cat /tmp/scale.out
-echo "XENBED-RESULT cycles $cycles"
-echo "XENBED-RESULT big-sha256 $(sha256sum /tmp/big | cut -d' ' -f1)"
-"""
     res, sha = guest.boot_with_blob(
         debian_kernel,
-        lambda url: guest.NET_SETUP + script.format(url=url) +
+        lambda url: guest.NET_SETUP +
+        guest.script("cpu-hotplug-events.sh", url=url) +
         guest.GUEST_FACTS, name="test-fifo-hotplug", nic="xen-net-device",
         modules=NETFRONT + ["xen-evtchn"], programs=["evtchn_scale"],
         blob_size=32 << 20, smp=4, timeout=600,
@@ -516,20 +499,10 @@ def test_kexec_soft_reset_gives_fifo_again(debian_kernel, xen_accel,
     assert int(res.result("nproc")) == smp
 
 
-# A request header (XS_READ, req_id 0x1234, 20 bytes of payload to come)
-# put in the ring without its payload or a notification: what xenbus
-# leaves when kexec stops its vCPU between writing the header and the
-# payload.  netfront is unbound first, so that no xenstore traffic of the
-# kexec shutdown comes after the header.
-PARTIAL_XS_REQUEST = f"""
-echo vif-0 > /sys/bus/xen/drivers/vif/unbind
-sleep 1
-ring={guest.XENSTORE_RING}
-""" + guest.xenstore_ring_put("2 0 0 0 0x34 0x12 0 0 0 0 0 0 20 0 0 0") + f"""
-cons=$(devmem $((ring + {guest.XS_REQ_CONS})) 32)
-prod=$(devmem $((ring + {guest.XS_REQ_PROD})) 32)
-echo "XENBED-RESULT xs-stale-bytes $((prod - cons))"
-"""
+# A request header left in the xenstore ring by the first kernel.
+PARTIAL_XS_REQUEST = guest.script("xenstore-ring.sh",
+                                  ring=guest.XENSTORE_RING) + \
+    guest.script("xenstore-partial-request.sh")
 
 
 def test_kexec_drops_a_partial_xenstore_request(debian_kernel, xen_accel,

@@ -27,15 +27,7 @@ UPSTREAM_LIKE = (",max-queues=1,split-event-channels=off,sg=off,"
                  "gso-tcpv4=off,gso-tcpv6=off,ipv6-csum-offload=off,"
                  "rx-coalesce=off")
 # What netfront counted (bytes, packets as skbs) over one more download.
-RX_SYSFS = f"""
-rx_counters() {{
-    echo $(cat /sys/class/net/$nic/statistics/rx_bytes) \\
-         $(cat /sys/class/net/$nic/statistics/rx_packets)
-}}
-before=$(rx_counters)
-wget -q -O /dev/null {URL}/blob
-echo "XENBED-RESULT rx-sysfs $before $(rx_counters)"
-"""
+RX_SYSFS = guest.script("rx-sysfs.sh", url=URL)
 
 
 def rx_average(res):
@@ -270,23 +262,12 @@ device_stats "re-"
 
 
 # Rebind netfront after a fake frontend, then download again.
-REBIND_AND_DOWNLOAD = f"""
-echo vif-0 > /sys/bus/xen/drivers/vif/bind
-n=0
-while [ $n -lt 50 ] && ! ls /sys/class/net | grep -qv '^lo$'; do
-    sleep 0.1; n=$((n + 1))
-done
-nic=$(ls /sys/class/net | grep -v '^lo$' | head -n 1)
-ip link set "$nic" up
-ip addr add 10.0.2.15/24 dev "$nic"
-ip route add default via 10.0.2.2
-wget -q -O /tmp/again {URL}/blob
-echo "XENBED-RESULT again-sha256 $(sha256sum < /tmp/again | cut -d' ' -f1)"
-"""
+REBIND_AND_DOWNLOAD = guest.script("rebind-and-download.sh", url=URL)
 
 
-# What xen-net-device must do with each fakevif attack (net/README.md).  "fatal": the queue fails with exactly this reason in
-# one "xen-net-device vif0 queue 0 failed: " line and the backend stays
+# What xen-net-device must do with each fakevif attack (net/README.md).
+# "fatal": the queue fails with exactly this reason in one
+# "xen-net-device vif0 queue 0 failed: " line and the backend stays
 # Connected; "refused": the backend goes Closing at connect, with this
 # reason in one "frontend change error: " line ({max} is the backend's
 # max-queues); "tx": the statuses of each TX packet's slots as fakevif

@@ -173,20 +173,14 @@ def test_xenstore_readers_in_parallel(debian_kernel, xen_accel, qemu_binary):
     assert_download(res, sha)
 
 
-# Garbage in the xenstore request ring, then EVTCHNOP_send on its port
-# (1): Linux's xenbus would not notify behind a req_prod it did not write.
-# netfront is unbound first: its shutdown at power-off would wait for
-# xenstore, which has failed by then.
+# Garbage in the xenstore request ring (scripts/xenstore-garbage.sh),
+# then EVTCHNOP_send on its port (1): Linux's xenbus would not notify
+# behind a req_prod it did not write.  netfront is unbound first: its
+# shutdown at power-off would wait for xenstore, which has failed by then.
+# The error QEMU reports for each garbage:
 XS_RING_GARBAGE = {
-    # A header (XS_READ) whose payload length is 64 KiB, over the 4 KiB
-    # that xenstore takes.
-    "len": ("Illegal XenStore request",
-            guest.xenstore_ring_put("2 0 0 0 0 0 0 0 0 0 0 0 0 0 1 0")),
-    # req_prod 2^31 ahead of req_cons.
-    "prod": ("XenStore ring handling error", f"""
-cons=$(devmem $((ring + {guest.XS_REQ_CONS})) 32)
-devmem $((ring + {guest.XS_REQ_PROD})) 32 $(((cons + 0x80000000) & 0xffffffff))
-"""),
+    "len": "Illegal XenStore request",
+    "prod": "XenStore ring handling error",
 }
 
 
@@ -196,14 +190,13 @@ def test_hostile_xenstore_ring(debian_kernel, xen_accel, qemu_binary,
     """A guest that writes garbage into its xenstore ring loses xenstore
     (QEMU reports it once, as Xen's xenstored drops the connection) and
     nothing else: QEMU stays up, and the guest goes on and powers off."""
-    error, poke = XS_RING_GARBAGE[garbage]
-    res, sha = boot_xen(debian_kernel, xen_accel, f"""
-echo vif-0 > /sys/bus/xen/drivers/vif/unbind
-ring={guest.XENSTORE_RING}
-""" + poke + """
-hcall evtchn notify 4 l:1
-sleep 1
-""", modules=NETFRONT + ["xen_privcmd unrestricted=1"], programs=["hcall"],
+    error = XS_RING_GARBAGE[garbage]
+    res, sha = boot_xen(debian_kernel, xen_accel,
+                        guest.script("xenstore-ring.sh",
+                                     ring=guest.XENSTORE_RING) +
+                        guest.script("xenstore-garbage.sh", garbage=garbage),
+                        modules=NETFRONT + ["xen_privcmd unrestricted=1"],
+                        programs=["hcall"],
                         name=f"test-xen-xs-garbage-{garbage}", timeout=120)
     assert_xen_guest(res, debian_kernel, "0x4000a")
     assert_download(res, sha)
@@ -231,22 +224,11 @@ def test_hypercall_through_privcmd(debian_kernel, xen_accel, qemu_binary):
 def test_cpu_offline_online_under_traffic(debian_kernel, xen_accel,
                                           qemu_binary):
     """vCPUs go offline and online while netfront moves 64 MiB."""
-    script = """
-wget -q -O /tmp/big {url} &
-pid=$!
-cycles=0
-while kill -0 $pid 2>/dev/null || [ $cycles -lt 3 ]; do
-    for c in 1 2 3; do echo 0 > /sys/devices/system/cpu/cpu$c/online; done
-    for c in 1 2 3; do echo 1 > /sys/devices/system/cpu/cpu$c/online; done
-    cycles=$((cycles + 1))
-done
-wait $pid
-echo "XENBED-RESULT cycles $cycles"
-echo "XENBED-RESULT big-sha256 $(sha256sum /tmp/big | cut -d' ' -f1)"
-"""
     res, sha = guest.boot_with_blob(
         debian_kernel,
-        lambda url: guest.NET_SETUP + script.format(url=url) + guest.GUEST_FACTS,
+        lambda url: guest.NET_SETUP +
+        guest.script("cpu-hotplug-download.sh", url=url) +
+        guest.GUEST_FACTS,
         name="test-xen-hotplug", nic="xen-net-device", blob_size=64 << 20,
         accel=guest.xen_accel(xen_accel, "0x4000a"), smp=4, timeout=300)
     assert_xen_guest(res, debian_kernel, "0x4000a")

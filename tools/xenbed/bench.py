@@ -150,28 +150,12 @@ NET_CONFIGS = [
 ]
 
 
-# Xen binds every event channel to vCPU 0; a guest runs irqbalance to move
-# them (virtio-net sets its queues' affinity itself).  Queue N of vif M goes
-# to vCPU N + M, so that several queues, and two NICs, use several vCPUs.
-SPREAD_QUEUE_IRQS = r"""
-awk '$NF ~ /^vif[0-9]+-q[0-9]+(-tx|-rx)?$/ {
-    split(substr($NF, 4), vq, /-q|-/)
-    print substr($1, 1, length($1) - 1), vq[1] + vq[2] }' /proc/interrupts |
-while read irq cpu; do
-    echo $((cpu % $(nproc))) > /proc/irq/$irq/smp_affinity_list
-done
-"""
+# Queue interrupts over the vCPUs, and run() for parallel flows.
+SPREAD_QUEUE_IRQS = guest.script("spread-queue-irqs.sh")
 
-# Runs `flows` copies of a command at once, noting any that fails.
-RUN_FLOWS = """
-run() {{
-    i=0; pids=""
-    while [ $i -lt {flows} ]; do
-        "$@" & pids="$pids $!"; i=$((i + 1))
-    done
-    for p in $pids; do wait $p || echo "XENBED-RESULT failed $*"; done
-}}
-"""
+
+def run_flows(flows):
+    return guest.script("run-flows.sh", flows=flows)
 
 
 def slirp_script(flows, sha):
@@ -181,8 +165,7 @@ def slirp_script(flows, sha):
     the figures are the network path's.  XENBED-MARK lines time them on
     the host."""
     addr, port = guest.BLOB_GUEST_ADDR, guest.BLOB_GUEST_PORT
-    return guest.NET_SETUP + SPREAD_QUEUE_IRQS + RUN_FLOWS.format(
-        flows=flows) + f"""
+    return guest.NET_SETUP + SPREAD_QUEUE_IRQS + run_flows(flows) + f"""
 wget -q -O /tmp/blob http://{addr}:{port}/blob
 upload() {{
     tcpbench post {addr} {port} /upload /tmp/blob | grep -q "^{sha} "
@@ -202,7 +185,7 @@ def wire_script(flows, mib):
     them goes through both devices and the hub.  "in": `flows` parallel
     downloads from the server (NIC 2 -> NIC 1); "out": as many uploads to
     it (NIC 1 -> NIC 2), each byte counted by the server."""
-    return (SPREAD_QUEUE_IRQS + RUN_FLOWS.format(flows=flows) +
+    return (SPREAD_QUEUE_IRQS + run_flows(flows) +
             guest.TWO_NICS_SETUP + f"""
 head -c {mib << 20} /dev/urandom > /tmp/blob
 nsenter -t $ns -n tcpbench serve 80 /tmp/blob &

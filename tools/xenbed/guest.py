@@ -649,68 +649,6 @@ def xen_accel(accel, xen_version):
     return f"{accel},xen-version={xen_version}"
 
 
-# Guest-side shell snippets shared by tests and `xenbed run`.
-DMESG_DUMP = "dmesg | sed 's/^/XENBED-DMESG /'\n"
-GUEST_FACTS = DMESG_DUMP + """
-echo "XENBED-RESULT nproc $(nproc)"
-echo "XENBED-RESULT cpus-online $(cat /sys/devices/system/cpu/online)"
-echo "XENBED-RESULT clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
-"""
-NET_SETUP = """
-nic=$(ls /sys/class/net | grep -v '^lo$' | head -n 1)
-[ -n "$nic" ] || { echo "XENBED-RESULT error no-nic"; exit 1; }
-echo "XENBED-RESULT nic $nic"
-echo "XENBED-RESULT nic-driver $(basename $(readlink /sys/class/net/$nic/device/driver))"
-ip link set "$nic" up
-ip addr add 10.0.2.15/24 dev "$nic"
-ip route add default via 10.0.2.2
-"""
-
-
-# Two NICs in one guest: $a stays as 10.9.0.1, $b moves as 10.9.0.2 into a
-# network namespace of its own, held by process $ns, so that traffic
-# between them leaves one device and enters the other.
-TWO_NICS_SETUP = """
-set -- $(ls /sys/class/net | grep -v '^lo$')
-[ $# = 2 ] || { echo "XENBED-RESULT error nics $*"; exit 1; }
-for n in "$@"; do
-    echo "XENBED-RESULT driver-$n $(basename $(readlink /sys/class/net/$n/device/driver))"
-done
-a=$1 b=$2
-unshare -n sleep 100000 &
-ns=$!
-while [ "$(readlink /proc/$ns/ns/net)" = "$(readlink /proc/self/ns/net)" ]
-do sleep 0.1; done
-ip link set $b netns $ns
-ip addr add 10.9.0.1/24 dev $a
-ip link set $a up
-nsenter -t $ns -n sh -c "ip link set lo up; ip addr add 10.9.0.2/24 dev $b; \\
-    ip link set $b up"
-"""
-
-
-# QEMU's xenstore ring page (XEN_SPECIAL_PFN(XENSTORE)) and the offsets of
-# req_cons and req_prod in struct xenstore_domain_interface.
-XENSTORE_RING = 0xfeff9000
-XS_REQ_CONS, XS_REQ_PROD = 2048, 2052
-
-
-def xenstore_ring_put(data):
-    """Guest shell that writes the bytes `data` (a space-separated list)
-    into the 1 KiB xenstore request ring at req_prod with devmem, and moves
-    req_prod past them without notifying; $ring must hold XENSTORE_RING."""
-    count = len(data.split())
-    return f"""
-prod=$(devmem $((ring + {XS_REQ_PROD})) 32)
-i=0
-for b in {data}; do
-    devmem $((ring + ((prod + i) & 1023))) 8 $b
-    i=$((i + 1))
-done
-devmem $((ring + {XS_REQ_PROD})) 32 $((prod + {count}))
-"""
-
-
 GUEST_SCRIPTS = REPO / "tests" / "guest" / "scripts"
 
 
@@ -722,12 +660,16 @@ def script(name, **variables):
         (GUEST_SCRIPTS / name).read_text()
 
 
+# Guest-side shell shared by tests and `xenbed run`.
+DMESG_DUMP = "dmesg | sed 's/^/XENBED-DMESG /'\n"
+GUEST_FACTS = DMESG_DUMP + script("guest-facts.sh")
+NET_SETUP = script("net-setup.sh")
+TWO_NICS_SETUP = script("two-nics-setup.sh")
+
+# QEMU's xenstore ring page (XEN_SPECIAL_PFN(XENSTORE)), for
+# xenstore-ring.sh's $ring.
+XENSTORE_RING = 0xfeff9000
+
+
 def download_script(url):
-    return NET_SETUP + f"""
-start=$(cut -d' ' -f1 /proc/uptime)
-wget -q -O /tmp/blob {url}
-end=$(cut -d' ' -f1 /proc/uptime)
-echo "XENBED-RESULT blob-bytes $(wc -c < /tmp/blob)"
-echo "XENBED-RESULT blob-sha256 $(sha256sum /tmp/blob | cut -d' ' -f1)"
-echo "XENBED-RESULT blob-seconds $(awk "BEGIN {{ print $end - $start }}")"
-"""
+    return NET_SETUP + script("download.sh", url=url)
