@@ -234,15 +234,7 @@ dev=$(basename $(readlink /sys/class/net/$nic/device))
 echo "XENBED-RESULT xenbus-dev $dev"
 echo $dev > /sys/bus/xen/drivers/vif/unbind
 echo 2 > /sys/module/xen_netfront/parameters/max_queues
-echo $dev > /sys/bus/xen/drivers/vif/bind
-n=0
-while [ $n -lt 50 ] && ! ls /sys/class/net | grep -qv '^lo$'; do
-    sleep 0.1; n=$((n + 1))
-done
-nic=$(ls /sys/class/net | grep -v '^lo$' | head -n 1)
-ip link set "$nic" up
-ip addr add 10.0.2.15/24 dev "$nic"
-ip route add default via 10.0.2.2
+vif_bind $dev
 netif_facts "re-"
 flows "re-" 8
 device_stats "re-"
@@ -262,7 +254,7 @@ device_stats "re-"
 
 
 # Rebind netfront after a fake frontend, then download again.
-REBIND_AND_DOWNLOAD = guest.script("rebind-and-download.sh", url=URL)
+REBIND_AND_DOWNLOAD = guest.script("rebind-and-download.sh")
 
 
 # What xen-net-device must do with each fakevif attack (net/README.md).

@@ -21,6 +21,19 @@ netif_facts() {
             sed "s|^$backend/|XENBED-RESULT ${1}be:|; s/=/ /"
     done
 }
+# vif_bind DEV: bind netfront to xenbus device DEV, wait for its NIC and
+# set it up again as $nic, 10.0.2.15.
+vif_bind() {
+    echo $1 > /sys/bus/xen/drivers/vif/bind
+    n=0
+    while [ $n -lt 50 ] && ! ls /sys/class/net | grep -qv '^lo$'; do
+        sleep 0.1; n=$((n + 1))
+    done
+    nic=$(ls /sys/class/net | grep -v '^lo$' | head -n 1)
+    ip link set "$nic" up
+    ip addr add 10.0.2.15/24 dev "$nic"
+    ip route add default via 10.0.2.2
+}
 # flows PREFIX N: N parallel downloads of the blob, hashed as they come,
 # and N parallel uploads of /tmp/up; the host answers each upload with its
 # sha256.
