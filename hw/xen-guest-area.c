@@ -36,8 +36,10 @@ void *xen_guest_area_map(uint64_t gpa, uint64_t len, MemoryRegionSection *mrs)
     if (!mr) {
         return NULL;
     }
+    /* mrs->readonly: also RAM the guest sees through a read-only alias */
     if (!memory_region_is_ram(mr) || !mr->ram_block || mr->readonly ||
-        memory_region_is_rom(mr) || memory_region_is_ram_device(mr) ||
+        mrs->readonly || memory_region_is_rom(mr) ||
+        memory_region_is_ram_device(mr) ||
         int128_lt(mrs->size, int128_make64(len))) {
         goto fail;
     }

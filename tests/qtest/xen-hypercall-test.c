@@ -239,38 +239,64 @@ static void test_runstate_unregister(void)
 /* The BIOS, read-only RAM at the top of the first 4 GiB on -M pc */
 #define BIOS_TOP_PAGE 0xfffff000ULL
 
+/* The i440FX's PAM0 (config 0x59) bits 5:4 map 0xf0000-0xfffff. */
+#define PAM0_CONFIG 0x59
+#define PAM_SEGMENT 0xf0000ULL
+enum { PAM_PCI, PAM_READ_ONLY, PAM_WRITE_ONLY, PAM_READ_WRITE };
+
+static void set_bios_segment_pam(XenQTest *x, uint8_t attr)
+{
+    qtest_outl(x->qts, 0xcf8, 0x80000000 | (PAM0_CONFIG & ~3));
+    qtest_outb(x->qts, 0xcfc + (PAM0_CONFIG & 3), attr << 4);
+}
+
+/* vCPU 0's runstate area at @gpa and its vcpu_time_info at @gpa + 32 */
+static void register_vcpu_areas(XenQTest *x, uint64_t gpa)
+{
+    g_assert_cmpint(register_runstate(x, gpa), ==, 0);
+    qtest_writeq(x->qts, XEN_QTEST_ARGS_GPA, gpa + 32);
+    g_assert_cmpint(xen_hypercall(x, 0, XEN_HC_VCPU_OP,
+                                  VCPUOP_register_vcpu_time_memory_area, 0,
+                                  XEN_QTEST_ARGS_GPA), ==, 0);
+}
+
+/* Register the areas at @gpa: the 64 bytes there must stay as they were. */
+static void assert_vcpu_areas_not_written(XenQTest *x, uint64_t gpa)
+{
+    uint8_t before[64], after[64];
+
+    qtest_memread(x->qts, gpa, before, sizeof(before));
+    register_vcpu_areas(x, gpa);
+    qtest_memread(x->qts, gpa, after, sizeof(after));
+    g_assert_cmpmem(after, sizeof(after), before, sizeof(before));
+}
+
 /*
- * A time or runstate area registered in memory the guest cannot write
- * (here the BIOS) is never written by QEMU either: one helper maps every
- * area QEMU writes behind the memory API, and it takes writable RAM only.
- * Before, the time and runstate areas took any RAM block, the BIOS too.
+ * A time or runstate area registered in memory the guest cannot write is
+ * never written by QEMU either: one helper maps every area QEMU writes
+ * behind the memory API, and it takes writable RAM only.  Before, the
+ * time and runstate areas took any RAM block: the BIOS, and RAM behind a
+ * read-only alias (the BIOS segment once SeaBIOS write-protects it).
  */
 static void test_vcpu_areas_in_rom(void)
 {
     XenQTest *x = xen_qtest_start(1, NULL);
-    uint64_t rom = BIOS_TOP_PAGE;
     uint64_t ram = xen_qtest_page(x);
-    uint8_t before[64], after[64];
 
-    qtest_memread(x->qts, rom, before, sizeof(before));
+    /* The BIOS region itself is read-only. */
+    assert_vcpu_areas_not_written(x, BIOS_TOP_PAGE);
 
-    g_assert_cmpint(register_runstate(x, rom), ==, 0);
-    qtest_writeq(x->qts, XEN_QTEST_ARGS_GPA, rom + 32);
-    g_assert_cmpint(xen_hypercall(x, 0, XEN_HC_VCPU_OP,
-                                  VCPUOP_register_vcpu_time_memory_area, 0,
-                                  XEN_QTEST_ARGS_GPA), ==, 0);
-
-    qtest_memread(x->qts, rom, after, sizeof(after));
-    g_assert_cmpmem(after, sizeof(after), before, sizeof(before));
+    /* RAM that the guest sees only through the PAM's read-only alias */
+    set_bios_segment_pam(x, PAM_READ_WRITE);
+    qtest_memset(x->qts, PAM_SEGMENT, 0x5a, 64);
+    set_bios_segment_pam(x, PAM_READ_ONLY);
+    assert_vcpu_areas_not_written(x, PAM_SEGMENT);
+    g_assert_true(range_is(x, PAM_SEGMENT, 64, 0x5a));
 
     /* The same areas in RAM are written. */
     qtest_memset(x->qts, ram, 0xaa, 64);
-    g_assert_cmpint(register_runstate(x, ram), ==, 0);
+    register_vcpu_areas(x, ram);
     g_assert_cmpint(qtest_readl(x->qts, ram), ==, RUNSTATE_running);
-    qtest_writeq(x->qts, XEN_QTEST_ARGS_GPA, ram + 32);
-    g_assert_cmpint(xen_hypercall(x, 0, XEN_HC_VCPU_OP,
-                                  VCPUOP_register_vcpu_time_memory_area, 0,
-                                  XEN_QTEST_ARGS_GPA), ==, 0);
     /* the pvclock is written: a new version, and an even one */
     g_assert_cmpint(qtest_readl(x->qts, ram + 32) & 1, ==, 0);
     g_assert_cmpint(qtest_readl(x->qts, ram + 32), !=, 0xaaaaaaaa);

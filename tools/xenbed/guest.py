@@ -409,6 +409,7 @@ def boot(argv, timeout=120, migrate_at=None, console=None, at_marks=None,
                          fatal, marks)
 
         vm = launch("source" if migrate_at else "guest")
+        dest = None     # a destination QEMU not yet running the guest
         try:
             for mark, action in (at_marks or {}).items():
                 if not vm.wait(deadline, timeout, lambda: mark in marks):
@@ -416,31 +417,29 @@ def boot(argv, timeout=120, migrate_at=None, console=None, at_marks=None,
                 action(vm.machine, vm.machine.get_pid())
             if migrate_at and vm.wait(deadline, timeout,
                                       lambda: migrate_at in marks):
-                dest = None
                 if migrate_to == "socket":
                     dest = launch("destination", ["-incoming", "defer"])
                     uri = _listen_incoming(dest.machine)
                 else:
                     uri = f"file:{Path(tmp) / 'state'}"
-                try:
-                    migration = _migrate(vm.machine, uri, console,
-                                         at_switchover)
-                except BaseException:
-                    if dest:
-                        dest.kill()
-                    raise
+                migration = _migrate(vm.machine, uri, console, deadline,
+                                     at_switchover)
                 if migration == "completed":
                     vm.close()
                     if vm.exitcode != 0:
                         raise GuestError(f"QEMU exited with {vm.exitcode} "
                                          "after migrating", console)
                     marks["migrated"] = time.monotonic()
-                    vm = dest or launch("destination", ["-incoming", uri])
+                    vm, dest = (dest or launch("destination",
+                                               ["-incoming", uri])), None
                 elif dest:
-                    dest.kill()
+                    dest.kill()     # refused: the guest runs on here
+                    dest = None
             vm.wait(deadline, timeout)
         finally:
             vm.kill()
+            if dest:
+                dest.kill()
     result = _parse(console, vm.exitcode, start, argv, marks)
     result.migration = migration
     return result
@@ -520,7 +519,7 @@ def _listen_incoming(machine):
     return f"tcp:{address['host']}:{address['port']}"
 
 
-def _migrate(machine, uri, console, at_switchover=None):
+def _migrate(machine, uri, console, deadline, at_switchover=None):
     """Migrate the running guest to `uri` over QMP, then quit QEMU.
     Returns "completed", or "refused: <QEMU's reason>" (QEMU runs on)."""
     try:
@@ -538,6 +537,9 @@ def _migrate(machine, uri, console, at_switchover=None):
         if info.get("status") in ("failed", "cancelled"):
             raise GuestError("migration failed: " +
                              info.get("error-desc", "?"), console)
+        if time.monotonic() > deadline:
+            raise GuestError("migration did not complete before the "
+                             f"deadline ({info.get('status')})", console)
         time.sleep(0.1)
     if at_switchover:
         at_switchover(machine)
@@ -589,7 +591,7 @@ def _follow(path, running):
                     yield partial
                 return
             else:
-                time.sleep(0.02)
+                time.sleep(0.005)
 
 
 def _read_console(path, running, console, fatal, marks):

@@ -262,9 +262,25 @@ def machine_library():
 
 def machine(argv, log_dir, name, wrapper=(), qmp_timeout=60):
     """A QEMUMachine (not yet launched) for the command line `argv`, run
-    through `wrapper` if given.  It connects to QMP itself; its output,
-    stdout and stderr, goes to <log_dir>/<name>.log."""
-    return machine_library().QEMUMachine(
+    through `wrapper` if given.  It connects to QMP itself, and every QMP
+    command fails after `qmp_timeout` seconds; its output, stdout and
+    stderr, goes to <log_dir>/<name>.log."""
+    base = machine_library().QEMUMachine
+
+    class Machine(base):
+        def _post_launch(self):
+            super()._post_launch()
+            # QEMUMachine times out only accept(); a wedged QEMU must not
+            # hang a command either.
+            self._qmp.settimeout(self._qmp_timer)
+
+        def _load_io_log(self):
+            # The guest writes the console: keep bytes that are not UTF-8.
+            if self._qemu_log_path is not None:
+                self._iolog = Path(self._qemu_log_path).read_text(
+                    encoding="utf-8", errors="replace")
+
+    return Machine(
         str(argv[0]), [str(arg) for arg in argv[1:]],
         wrapper=[str(arg) for arg in wrapper], name=name,
         log_dir=str(log_dir), base_temp_dir=str(log_dir),
