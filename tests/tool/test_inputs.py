@@ -132,3 +132,17 @@ def test_guest_timeout_shows_console(qemu_binary, accel):
         guest.boot(argv, timeout=1)
     assert "did not reach init within 1 s" in str(err.value)
     assert "last console lines" in str(err.value)
+
+
+def test_guest_console_bytes_that_are_not_utf8(qemu_binary, accel):
+    """The guest writes the console: bytes that are not UTF-8 reach the
+    result as U+FFFD, and the boot (and QEMU's log read at shutdown)
+    completes."""
+    kern = kernel.resolve(inputs.DEFAULT_KERNEL)
+    initrd = kernel.build_initramfs(
+        kern, [], "printf 'XENBED-RESULT bytes \\377\\376 end\\n'\n",
+        name=f"tool-not-utf8-{kern.label}")
+    res = guest.boot(guest.qemu_argv(kern.image, initrd, accel=accel,
+                                     smp=1), timeout=120)
+    assert res.exit_code == 0
+    assert res.result("bytes") == "\ufffd\ufffd end"
