@@ -388,10 +388,16 @@ static void xen_net_tx_bh(void *opaque)
 
 static bool xen_net_rx_put(XenNetQueue *q, const struct netif_rx_packet *pkt)
 {
+    uint64_t rx_errors = q->core.stats.rx_errors;
     bool notify;
 
     switch (netif_rx_put(&q->core, pkt, &notify)) {
     case NETIF_RX_DONE:
+        if (q->core.stats.rx_errors != rx_errors) {
+            /* Answered with errors: a grant the frontend posted failed */
+            trace_xen_netdev_rx_copy_failed(q->netdev->dev, q->index,
+                                            pkt->len);
+        }
         if (notify) {
             xen_net_notify(q, q->rx_channel ? q->rx_channel : q->tx_channel);
         }
@@ -411,6 +417,9 @@ static bool xen_net_rx_put(XenNetQueue *q, const struct netif_rx_packet *pkt)
         xen_net_report_fatal(q);
         return true;
     case NETIF_RX_DROPPED:
+        trace_xen_netdev_rx_dropped(q->netdev->dev, q->index, pkt->len,
+                                    pkt->gso_type, pkt->gso_size);
+        return true;
     default:
         return true;
     }

@@ -31,13 +31,21 @@ static const char *const frontend_keys[] = {
 static char *netfront_device_args(XenNetFront *nf, int fd)
 {
     return g_strdup_printf("-netdev socket,id=n0,fd=%d -device "
-                           "xen-net-device,id=vif0,netdev=n0%s%s", fd,
+                           "xen-net-device,id=vif0,netdev=n0%s%s %s", fd,
                            nf->device_opts ? "," : "",
-                           nf->device_opts ? nf->device_opts : "");
+                           nf->device_opts ? nf->device_opts : "",
+                           nf->qemu_args ? nf->qemu_args : "");
 }
 
 XenNetFront *xen_netfront_start(const char *accel_opts,
                                 const char *device_opts)
+{
+    return xen_netfront_start_args(accel_opts, device_opts, NULL);
+}
+
+XenNetFront *xen_netfront_start_args(const char *accel_opts,
+                                     const char *device_opts,
+                                     const char *qemu_args)
 {
     XenNetFront *nf = g_new0(XenNetFront, 1);
     g_autofree char *args = NULL;
@@ -48,6 +56,7 @@ XenNetFront *xen_netfront_start(const char *accel_opts,
 
     nf->accel_opts = g_strdup(accel_opts);
     nf->device_opts = g_strdup(device_opts);
+    nf->qemu_args = g_strdup(qemu_args);
     g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), ==, 0);
     args = netfront_device_args(nf, sv[1]);
     nf->x = xen_qtest_start_args(1, accel_opts, args);
@@ -90,6 +99,7 @@ void xen_netfront_end(XenNetFront *nf)
     xen_qtest_end(nf->x);
     g_free(nf->accel_opts);
     g_free(nf->device_opts);
+    g_free(nf->qemu_args);
     g_free(nf->fe);
     g_free(nf->be);
     g_free(nf);

@@ -40,6 +40,7 @@ typedef struct XenNetFrontQueue {
 typedef struct XenNetFront {
     XenQTest *x;
     char *accel_opts, *device_opts;     /* as started, for a migration */
+    char *qemu_args;                    /* more QEMU options, likewise */
     int peer;                   /* the test's end of the NIC's netdev */
     int announcements;          /* RARPs peer_recv passed over */
     char *fe, *be;              /* frontend and backend xenstore dirs */
@@ -56,6 +57,10 @@ typedef struct XenNetFront {
  */
 XenNetFront *xen_netfront_start(const char *accel_opts,
                                 const char *device_opts);
+/* The same, with @qemu_args added to QEMU's command line */
+XenNetFront *xen_netfront_start_args(const char *accel_opts,
+                                     const char *device_opts,
+                                     const char *qemu_args);
 void xen_netfront_end(XenNetFront *nf);
 /*
  * Migrate the guest to the file @state and go on in a second QEMU with the

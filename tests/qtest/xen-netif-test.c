@@ -402,6 +402,69 @@ static void test_bad_grants(void)
     xen_netfront_end(nf);
 }
 
+/* Lines of the QEMU log @path that contain @event */
+static unsigned int count_log_lines(const char *path, const char *event)
+{
+    g_autofree char *text = NULL;
+    g_auto(GStrv) lines = NULL;
+    unsigned int n = 0;
+
+    g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+    lines = g_strsplit(text, "\n", -1);
+    for (int i = 0; lines[i]; i++) {
+        n += strstr(lines[i], event) != NULL;
+    }
+    return n;
+}
+
+/*
+ * A packet the frontend cannot take (a frame larger than a page, and no
+ * feature-sg) is dropped and one whose posted grant fails is answered
+ * with an error: each is counted, traced, and the next packet arrives.
+ */
+static void test_rx_drops_traced(void)
+{
+    g_autofree char *log = NULL;
+    g_autofree char *args = NULL;
+    int fd = g_file_open_tmp("xen-netif-rx-XXXXXX.log", &log, NULL);
+    XenNetFront *nf;
+    uint8_t big[XEN_QTEST_PAGE_SIZE + 1000], small[60];
+    QDict *q;
+
+    g_assert_cmpint(fd, >=, 0);
+    close(fd);
+    args = g_strdup_printf("-D %s -trace xen_netdev_rx_dropped "
+                           "-trace xen_netdev_rx_copy_failed", log);
+    nf = xen_netfront_start_args(NULL, "max-queues=1", args);
+    g_assert_cmpint(xen_netfront_connect(nf, 1, false), ==,
+                    XEN_BUS_CONNECTED);
+    test_frame(nf, big, sizeof(big), 3);
+    xen_netfront_peer_send(nf, big, sizeof(big));
+    test_frame(nf, small, sizeof(small), 4);
+    xen_netfront_rx_post_gref(nf, 0, grant_entry(nf, 5, GTF_permit_access,
+                                                 0, NO_MEMORY_FRAME));
+    xen_netfront_peer_send(nf, small, sizeof(small));
+    g_assert_cmpuint(xen_netfront_rx_wait(nf, 0, 1), ==, 1);
+    g_assert_cmpint(xen_netfront_rx_rsp(nf, 0, 0).status, ==,
+                    NETIF_RSP_ERROR);
+    check_rx(nf, 1, 60, 1, 5);
+
+    q = xen_netfront_queue_info(nf, 0);
+    g_assert_nonnull(q);
+    g_assert_cmpuint(qdict_get_int(q, "rx-dropped"), ==, 1);
+    g_assert_cmpuint(qdict_get_int(q, "rx-errors"), ==, 1);
+    g_assert_cmpuint(qdict_get_int(q, "rx-packets"), ==, 1);
+    g_assert_false(qdict_get_bool(q, "failed"));
+    qobject_unref(q);
+    xen_netfront_end(nf);
+
+    g_assert_cmpuint(count_log_lines(log, "xen_netdev_rx_dropped vif0 q0 "
+                                     "len 5096 "), ==, 1);
+    g_assert_cmpuint(count_log_lines(log, "xen_netdev_rx_copy_failed vif0 "
+                                     "q0 len 60"), ==, 1);
+    unlink(log);
+}
+
 /* ---- the hostile frontend ---- */
 
 #define BAD_PORT    4000000     /* above any port the guest can have */
@@ -1014,6 +1077,7 @@ int main(int argc, char **argv)
     qtest_add_func("/xen/netif/sg-chain", test_sg_chain);
     qtest_add_func("/xen/netif/csum-gso", test_csum_gso);
     qtest_add_func("/xen/netif/bad-grants", test_bad_grants);
+    qtest_add_func("/xen/netif/rx-drops-traced", test_rx_drops_traced);
     qtest_add_func("/xen/netif/migration", test_migration);
     qtest_add_func("/xen/netif/migration-ring-revoked",
                    test_migration_ring_revoked);
