@@ -303,6 +303,49 @@ static void test_vcpu_areas_in_rom(void)
     xen_qtest_end(x);
 }
 
+/* VCPUOP_register_vcpu_info for vCPU 0 at @gpa */
+static int64_t register_vcpu_info(XenQTest *x, uint64_t gpa)
+{
+    struct vcpu_register_vcpu_info rvi = {
+        .mfn = gpa / XEN_QTEST_PAGE_SIZE,
+        .offset = gpa % XEN_QTEST_PAGE_SIZE,
+    };
+
+    qtest_memwrite(x->qts, XEN_QTEST_ARGS_GPA, &rvi, sizeof(rvi));
+    return xen_hypercall(x, 0, XEN_HC_VCPU_OP, VCPUOP_register_vcpu_info, 0,
+                         XEN_QTEST_ARGS_GPA);
+}
+
+/*
+ * A vcpu_info in memory the guest cannot write is refused with -EINVAL,
+ * as by Xen, and QEMU never writes there.  Before, it took any RAM block
+ * and wrote the vcpu_info's pvclock into the BIOS.
+ */
+static void test_vcpu_info_in_rom(void)
+{
+    XenQTest *x = xen_qtest_start(1, NULL);
+    uint64_t ram = xen_qtest_page(x);
+    uint8_t before[64], after[64];
+
+    qtest_memread(x->qts, BIOS_TOP_PAGE, before, sizeof(before));
+    g_assert_cmpint(register_vcpu_info(x, BIOS_TOP_PAGE), ==, -XEN_EINVAL);
+    qtest_memread(x->qts, BIOS_TOP_PAGE, after, sizeof(after));
+    g_assert_cmpmem(after, sizeof(after), before, sizeof(before));
+
+    set_bios_segment_pam(x, PAM_READ_WRITE);
+    qtest_memset(x->qts, PAM_SEGMENT, 0x5a, 64);
+    set_bios_segment_pam(x, PAM_READ_ONLY);
+    g_assert_cmpint(register_vcpu_info(x, PAM_SEGMENT), ==, -XEN_EINVAL);
+    g_assert_true(range_is(x, PAM_SEGMENT, 64, 0x5a));
+
+    /* In RAM it is taken, and its pvclock (at 32) written */
+    qtest_memset(x->qts, ram, 0xaa, 64);
+    g_assert_cmpint(register_vcpu_info(x, ram), ==, 0);
+    g_assert_cmpint(qtest_readl(x->qts, ram + 32) & 1, ==, 0);
+    g_assert_cmpint(qtest_readl(x->qts, ram + 32), !=, 0xaaaaaaaa);
+    xen_qtest_end(x);
+}
+
 static void test_malformed_lines(void)
 {
     XenQTest *x = xen_qtest_start(2, NULL);
@@ -346,6 +389,7 @@ int main(int argc, char **argv)
                    test_runstate_unregister);
     qtest_add_func("/xen/hypercall/vcpu-areas-in-rom",
                    test_vcpu_areas_in_rom);
+    qtest_add_func("/xen/hypercall/vcpu-info-in-rom", test_vcpu_info_in_rom);
 
     return g_test_run();
 }
