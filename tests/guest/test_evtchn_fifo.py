@@ -452,22 +452,10 @@ def kexec_script(url, before_kexec=""):
     """Stage 1 downloads, runs `before_kexec`, then kexecs the same kernel
     with its own root file system as initrd; stage 2 (KEXEC_STAGE2 on its
     command line) downloads again and reports."""
-    abi = ('echo "XENBED-RESULT {0}abi $(dmesg | grep -o '
-           "'Using [A-Za-z0-9-]* ABI' | head -n 1)\"\n")
-    return f"""
-if grep -q {KEXEC_STAGE2} /proc/cmdline; then
-{abi.format("stage2-")}{guest.download_script(url)}{guest.GUEST_FACTS}
-else
-{abi.format("stage1-")}(
-{guest.download_script(url)}
-) | sed 's/^XENBED-RESULT /XENBED-RESULT stage1-/'
-rm -f /tmp/blob
-{before_kexec}
-cd /
-find . -xdev -path ./kexec -prune -o -print | cpio -o -H newc > /kexec/initrd
-kexec /kexec/vmlinuz /kexec/initrd "$(cat /proc/cmdline) {KEXEC_STAGE2}"
-fi
-"""
+    return (guest.shell_function("download", guest.download_script(url)) +
+            guest.shell_function("guest_facts", guest.GUEST_FACTS) +
+            guest.shell_function("before_kexec", before_kexec) +
+            guest.script("kexec-twice.sh", stage2=KEXEC_STAGE2))
 
 
 @pytest.mark.parametrize("smp", [1, 2], ids=["smp1", "smp2"])

@@ -32,6 +32,19 @@ def test_patch_style(qemu_binary, patch):
     assert proc.returncode == 0, proc.stdout
 
 
+@pytest.mark.parametrize("path", sorted(
+    str(p.relative_to(REPO)) for p in
+    [REPO / "tests" / "guest" / "init",
+     *(REPO / "tests" / "guest" / "scripts").glob("*.sh")]))
+def test_guest_shell_parses(path):
+    """The guests' busybox sh reads every guest script (and nested.py's
+    L1 script is one of them)."""
+    proc = subprocess.run(["busybox", "sh", "-n", str(REPO / path)],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True)
+    assert proc.returncode == 0, proc.stdout
+
+
 def test_python_is_lint_free():
     """pyflakes3 (Debian's) over the harness and every Python test."""
     proc = subprocess.run(["pyflakes3", "xenbed", "tools", "tests"], cwd=REPO,

@@ -150,53 +150,24 @@ NET_CONFIGS = [
 ]
 
 
-# Queue interrupts over the vCPUs, and run() for parallel flows.
-SPREAD_QUEUE_IRQS = guest.script("spread-queue-irqs.sh")
-
-
-def run_flows(flows):
-    return guest.script("run-flows.sh", flows=flows)
-
-
 def slirp_script(flows, sha):
     """Host->guest: `flows` parallel downloads from the host through slirp;
     guest->host: as many uploads of the same blob, each checked against
     its sha256.  tcpbench does what iperf would (large reads, sendfile), so
-    the figures are the network path's.  XENBED-MARK lines time them on
-    the host."""
-    addr, port = guest.BLOB_GUEST_ADDR, guest.BLOB_GUEST_PORT
-    return guest.NET_SETUP + SPREAD_QUEUE_IRQS + run_flows(flows) + f"""
-wget -q -O /tmp/blob http://{addr}:{port}/blob
-upload() {{
-    tcpbench post {addr} {port} /upload /tmp/blob | grep -q "^{sha} "
-}}
-echo "XENBED-MARK in-start"
-run tcpbench get {addr} {port} /blob
-echo "XENBED-MARK in-end"
-echo "XENBED-MARK out-start"
-run upload
-echo "XENBED-MARK out-end"
-"""
+    the figures are the network path's."""
+    return (guest.NET_SETUP + guest.script("spread-queue-irqs.sh") +
+            guest.script("run-flows.sh", flows=flows) +
+            guest.script("bench-slirp.sh", addr=guest.BLOB_GUEST_ADDR,
+                         port=guest.BLOB_GUEST_PORT, sha=sha))
 
 
 def wire_script(flows, mib):
     """Two NICs of the guest on one QEMU hub, the second in a network
     namespace of its own with a tcpbench server, so that traffic between
-    them goes through both devices and the hub.  "in": `flows` parallel
-    downloads from the server (NIC 2 -> NIC 1); "out": as many uploads to
-    it (NIC 1 -> NIC 2), each byte counted by the server."""
-    return (SPREAD_QUEUE_IRQS + run_flows(flows) +
-            guest.TWO_NICS_SETUP + f"""
-head -c {mib << 20} /dev/urandom > /tmp/blob
-nsenter -t $ns -n tcpbench serve 80 /tmp/blob &
-until tcpbench get 10.9.0.2 80 /ready > /dev/null 2>&1; do sleep 0.2; done
-echo "XENBED-MARK in-start"
-run tcpbench get 10.9.0.2 80 /blob
-echo "XENBED-MARK in-end"
-echo "XENBED-MARK out-start"
-run tcpbench post 10.9.0.2 80 /upload /tmp/blob
-echo "XENBED-MARK out-end"
-""")
+    them goes through both devices and the hub."""
+    return (guest.script("spread-queue-irqs.sh") +
+            guest.script("run-flows.sh", flows=flows) +
+            guest.TWO_NICS_SETUP + guest.script("bench-wire.sh", mib=mib))
 
 
 def bench_net_one(kern, accel, device, modules, args, smp, wire):

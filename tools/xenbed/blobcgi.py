@@ -4,15 +4,18 @@ slirp runs a command per guest connection with the connection as its
 stdin, stdout and stderr, so parallel guest connections get parallel
 exchanges (a chardev guestfwd carries only one connection at a time).
 
-    blobcgi.py [--gate FILE [--gate-pause SECONDS]] BLOB [QMP_SOCKET QOM_PATH]
-    blobcgi.py --listen ADDR:PORT BLOB [QMP_SOCKET QOM_PATH]
+    python3 -m xenbed.blobcgi [--gate FILE [--gate-pause SECONDS]] BLOB \
+        [QMP_SOCKET QOM_PATH]
+    python3 -m xenbed.blobcgi --listen ADDR:PORT BLOB [QMP_SOCKET QOM_PATH]
+
+with QEMU's python/ on PYTHONPATH for /stats (guest.blobcgi_argv()).
 
 The second form serves the same exchanges on a TCP socket, one forked
 process per connection (for a tap network in its own namespace).
 
 GET /blob      the file BLOB
 POST /upload   "<sha256 of the body> <bytes>\\n"
-GET /stats     qom-get QOM_PATH queue-stats over the QMP socket
+GET /stats     query-xen-net's entry for QOM_PATH, one line of JSON
 
 With --gate, blobs and uploads move at 256 KiB/s per exchange (64 KiB,
 then a pause of 0.25 s, or --gate-pause) until FILE exists, then at full
@@ -23,7 +26,6 @@ speed: flows that stay open, moving data, until the test opens the gate
 import hashlib
 import json
 import os
-import socket
 import sys
 import time
 
@@ -31,24 +33,18 @@ CHUNK = 1 << 16
 GATED_PAUSE = 0.25      # after each chunk: 256 KiB/s per exchange
 
 
-def qom_get(sock_path, path, prop):
-    with socket.socket(socket.AF_UNIX) as s:
-        s.settimeout(10)
-        s.connect(sock_path)
-        f = s.makefile("rwb")
-        f.readline()                                    # greeting
-        for cmd in ({"execute": "qmp_capabilities"},
-                    {"execute": "qom-get",
-                     "arguments": {"path": path, "property": prop}}):
-            f.write(json.dumps(cmd).encode() + b"\n")
-            f.flush()
-            while True:
-                reply = json.loads(f.readline())
-                if "event" not in reply:
-                    break
-        if "error" in reply:
-            return f"error: {reply['error'].get('desc')}\n"
-        return reply["return"]
+def xen_net_info(sock_path, qom_path):
+    """query-xen-net's XenNetInfo of the device at qom_path, as JSON."""
+    from qemu.qmp.legacy import QEMUMonitorProtocol
+
+    qmp = QEMUMonitorProtocol(sock_path)
+    qmp.connect()
+    try:
+        infos = qmp.cmd("query-xen-net")
+    finally:
+        qmp.close()
+    [info] = [i for i in infos if i["path"] == qom_path]
+    return json.dumps(info, separators=(",", ":")) + "\n"
 
 
 def main(argv):
@@ -92,7 +88,7 @@ def main(argv):
             pace()
         body = f"{digest.hexdigest()} {total}\n".encode()
     elif method == "GET" and path == "/stats" and len(argv) > 3:
-        body = qom_get(argv[2], argv[3], "queue-stats").encode()
+        body = xen_net_info(argv[2], argv[3]).encode()
     else:
         status, body = b"404 Not Found", b""
     out.write(b"HTTP/1.0 " + status + b"\r\nContent-Type: "

@@ -9,6 +9,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 BUILD = Path(os.environ.get("XENBED_BUILD_DIR", REPO / "build")).resolve()
+# Shell that runs inside guests (guest.script()).
+GUEST_SCRIPTS = REPO / "tests" / "guest" / "scripts"
 SYSTEM_PYTHON = "/usr/bin/python3"
 
 

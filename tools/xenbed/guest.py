@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import blobcgi, kernel, nested, qemu
-from .common import BUILD, REPO, XenbedError, log, read_stamp, write_stamp
+from .common import (BUILD, GUEST_SCRIPTS, XenbedError, log,
+                     read_stamp, write_stamp)
 
 BLOB_GUEST_ADDR = "10.0.2.100"
 BLOB_GUEST_PORT = 80
@@ -201,7 +202,18 @@ def blob_network(nic, blob_size=BLOB_SIZE):
                        ("-device", nic_device(nic))]
 
 
-CGI = Path(__file__).with_name("blobcgi.py")
+def blobcgi_argv(*args):
+    """blobcgi.py's command line, with xenbed and QEMU's python packages
+    (qemu.qmp, for /stats) on its path."""
+    path = f"{Path(__file__).parents[1]}:{qemu.qemu_python_path()}"
+    return ["env", f"PYTHONPATH={path}", sys.executable, "-m",
+            "xenbed.blobcgi", *map(str, args)]
+
+
+def guestfwd_cmd(argv):
+    """slirp's guestfwd=...-cmd: (it splits the command as a shell would,
+    then runs it without one)."""
+    return " ".join(map(shlex.quote, argv))
 
 
 @contextmanager
@@ -221,13 +233,15 @@ def cgi_network(blob_size, device, qom_path=""):
     connection (so flows can run in parallel, which a chardev guestfwd
     cannot carry), the NIC `device` (a -device value on netdev net0) and,
     with qom_path, a QMP socket through which the guest's GET /stats
-    reads that object's queue-stats.  Yields (sha256, device arguments)."""
+    reads query-xen-net for that device.  Yields (sha256, device
+    arguments)."""
     with _blob_files(blob_size) as (blob, qmp, sha):
-        cmd = f"{sys.executable} {CGI} {blob}"
+        args = [blob]
         devices = []
         if qom_path:
-            cmd += f" {qmp} {qom_path}"
+            args += [qmp, qom_path]
             devices.append(("-qmp", f"unix:{qmp},server=on,wait=off"))
+        cmd = guestfwd_cmd(blobcgi_argv(*args))
         fwd = f"guestfwd=tcp:{BLOB_GUEST_ADDR}:{BLOB_GUEST_PORT}-cmd:{cmd}"
         devices += [("-netdev", user_netdev("net0", [fwd])),
                     ("-device", device)]
@@ -245,36 +259,32 @@ def switch_network(blob_size, device, gate=None):
     with _blob_files(blob_size) as (blob, _, sha):
         sock = blob.with_name("switch.sock")
         # Nested, a migration takes longer: the gated flows go slower.
-        cmd = f"{sys.executable} {CGI} " + (
-            f"--gate {gate} "
-            f"--gate-pause {blobcgi.GATED_PAUSE * nested.timeout_scale()} "
-            if gate else "") + str(blob)
+        cmd = guestfwd_cmd(blobcgi_argv(*(
+            ["--gate", gate, "--gate-pause",
+             blobcgi.GATED_PAUSE * nested.timeout_scale()] if gate else []),
+            blob))
         fwd = f"guestfwd=tcp:{BLOB_GUEST_ADDR}:{BLOB_GUEST_PORT}-cmd:{cmd}"
-        argv = [str(qemu.BINARY), "-M", "none", "-nodefaults",
-                "-no-user-config", "-display", "none",
+        argv = [qemu.BINARY, "-M", "none", "-nodefaults", "-no-user-config",
                 "-netdev", user_netdev("slirp", [fwd]),
                 "-netdev", f"stream,id=guest,server=on,addr.type=unix,"
                            f"addr.path={sock}",
                 "-netdev", "hubport,id=hub-slirp,hubid=0,netdev=slirp",
                 "-netdev", "hubport,id=hub-guest,hubid=0,netdev=guest"]
-        switch = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
-                                  stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.PIPE, text=True)
+        switch = qemu.machine(argv, log_dir=blob.parent, name="switch")
         try:
-            try:
-                qemu.wait_for_socket(sock, switch,
-                                     30 * nested.timeout_scale(),
-                                     "the switch QEMU")
-            except XenbedError as err:
-                if switch.poll() is None:
-                    raise
-                raise XenbedError(f"{err}: {switch.stderr.read()}") from None
+            switch.launch()
+        except qemu.machine_library().machine.VMLaunchFailure as err:
+            raise XenbedError("the switch QEMU did not start (exit code "
+                              f"{err.exitcode}): {err.output}") from None
+        try:
+            # The stream netdev listens asynchronously: QMP may come first.
+            qemu.wait_for_socket(sock, None, 30 * nested.timeout_scale(),
+                                 "the switch QEMU")
             yield sha, [("-netdev", f"stream,id=net0,server=off,"
                                     f"addr.type=unix,addr.path={sock}"),
                         ("-device", device)]
         finally:
-            switch.kill()
-            switch.wait()
+            switch.shutdown()
 
 
 TAP_NETNS_PREFIX = "xenbed-tap-"
@@ -318,9 +328,9 @@ def tap_network(blob_size, device, qom_path):
         run(ip, "link", "set", "xbtap0", "up")
         with _blob_files(blob_size) as (blob, qmp, sha):
             server = subprocess.Popen(
-                in_ns + [sys.executable, str(CGI), "--listen",
-                         f"{BLOB_GUEST_ADDR}:{BLOB_GUEST_PORT}", str(blob),
-                         str(qmp), qom_path], start_new_session=True)
+                in_ns + blobcgi_argv(
+                    "--listen", f"{BLOB_GUEST_ADDR}:{BLOB_GUEST_PORT}", blob,
+                    qmp, qom_path), start_new_session=True)
             devices = [("-qmp", f"unix:{qmp},server=on,wait=off"),
                        ("-netdev", "tap,id=net0,ifname=xbtap0,script=no,"
                                    "downscript=no,vnet_hdr=on"),
@@ -573,31 +583,10 @@ def _host_view(machine, max_lines=120):
     return lines
 
 
-def _follow(path, running):
-    """The lines of the file at `path` as a process that is running()
-    writes them; ends once it has exited and every line is read."""
-    partial = b""
-    with open(path, "rb") as stream:
-        while True:
-            alive = running()
-            chunk = stream.readline()
-            if chunk.endswith(b"\n"):
-                yield partial + chunk
-                partial = b""
-            elif chunk:
-                partial += chunk
-            elif not alive:
-                if partial:
-                    yield partial
-                return
-            else:
-                time.sleep(0.005)
-
-
 def _read_console(path, running, console, fatal, marks):
     # In the KVM host VM the console is all one sees of a slow run: echo.
     echo = nested.inside()
-    for raw in _follow(path, running):
+    for raw in qemu.follow(path, running):
         line = raw.decode("utf-8", "replace").rstrip("\r\n")
         console.append(line)
         if echo:
@@ -651,15 +640,18 @@ def xen_accel(accel, xen_version):
     return f"{accel},xen-version={xen_version}"
 
 
-GUEST_SCRIPTS = REPO / "tests" / "guest" / "scripts"
-
-
 def script(name, **variables):
     """Guest shell from tests/guest/scripts/`name`, after lines that set
     the shell variables it takes."""
     return "".join(f"{key}={shlex.quote(str(value))}\n"
                    for key, value in variables.items()) + \
         (GUEST_SCRIPTS / name).read_text()
+
+
+def shell_function(name, body):
+    """Guest shell defining function `name` that runs `body` (shell), for
+    scripts that take a step as a function."""
+    return f"{name}() {{\n{body or ':'}\n}}\n"
 
 
 # Guest-side shell shared by tests and `xenbed run`.

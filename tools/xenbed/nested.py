@@ -20,7 +20,7 @@ import threading
 from pathlib import Path
 
 from . import kernel, qemu
-from .common import BUILD, REPO, XenbedError, log
+from .common import BUILD, GUEST_SCRIPTS, REPO, XenbedError, log
 
 VIRTIOFSD = Path("/usr/lib/qemu/virtiofsd")   # Debian: qemu-system-common
 L1_KERNEL = "6.12"
@@ -34,38 +34,8 @@ L1_MEMORY_MB = 6144
 # L2 guests boot about ten times slower under KVM nested in TCG.
 TIMEOUT_SCALE = 5
 
-# Runs as L1's test script under tests/guest/init, which has mounted
-# /proc, /sys and /dev and loaded L1_MODULES.
-L1_SCRIPT = r"""
-for arg in $(cat /proc/cmdline); do
-    case "$arg" in
-    xenbed.run=*) run="${arg#xenbed.run=}" ;;
-    xenbed.build=*) build="${arg#xenbed.build=}" ;;
-    esac
-done
-[ -c /dev/kvm ] || { echo "XENBED-RESULT no-dev-kvm"; exit 90; }
-mkdir -p /host /scratch /root
-mount -t virtiofs -o ro host /host
-mount -t tmpfs -o size=4g tmpfs /scratch
-mkdir -p /scratch/upper /scratch/work
-mount -t overlay -o lowerdir=/host,upperdir=/scratch/upper,workdir=/scratch/work overlay /root
-mount -t virtiofs build "/root$build"
-mount -t proc proc /root/proc
-mount -t sysfs sysfs /root/sys
-mount -t devtmpfs devtmpfs /root/dev
-mkdir -p /root/dev/pts /root/dev/shm
-mount -t devpts devpts /root/dev/pts
-mount -t tmpfs tmpfs /root/dev/shm
-mount -t tmpfs tmpfs /root/tmp
-mount -t tmpfs tmpfs /root/run
-ip link set lo up
-echo "XENBED-NESTED-READY"
-rc=0
-chroot /root /bin/sh "$run" || rc=$?
-# Also in a file: the console's last lines can be lost at power-off.
-echo "$rc" > "/root${run%/*}/rc"
-exit "$rc"
-"""
+# L1's test script (tests/guest/init runs it).
+L1_SCRIPT = (GUEST_SCRIPTS / "kvm-host.sh").read_text()
 
 
 def inside():
@@ -174,7 +144,7 @@ def run(command, env=None, timeout=6 * 3600, echo=print):
         log(f"KVM host VM: {L1_KERNEL} kernel under TCG ({L1_CPU}, "
             f"{L1_SMP} vCPUs, {L1_MEMORY_MB} MiB) runs: "
             + " ".join(str(a) for a in command))
-        return _run_l1(argv, timeout, echo, job / "rc")
+        return _run_l1(argv, timeout, echo, job)
     finally:
         for daemon in daemons:
             daemon.terminate()
@@ -188,13 +158,20 @@ def run(command, env=None, timeout=6 * 3600, echo=print):
         job.rmdir()
 
 
-def _run_l1(argv, timeout, echo, rc_file):
-    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+def _run_l1(argv, timeout, echo, job):
+    """Run L1 under QEMU's QEMUMachine; its console (the machine's log)
+    goes to echo() from XENBED-NESTED-READY on.  Returns the exit status
+    of the command run inside."""
+    machine = qemu.machine(argv, log_dir=job, name="l1")
     state = {"rc": None, "ready": False, "tail": []}
+    try:
+        machine.launch()
+    except qemu.machine_library().machine.VMLaunchFailure as err:
+        raise XenbedError("the KVM host VM's QEMU did not start (exit code "
+                          f"{err.exitcode}): {err.output}") from None
 
     def reader():
-        for raw in iter(proc.stdout.readline, b""):
+        for raw in qemu.follow(job / "l1.log", machine.is_running):
             line = raw.decode("utf-8", "replace").rstrip("\r\n")
             state["tail"] = (state["tail"] + [line])[-40:]
             if line.startswith("XENBED-DONE rc="):
@@ -207,16 +184,18 @@ def _run_l1(argv, timeout, echo, rc_file):
 
     thread = threading.Thread(target=reader, daemon=True)
     thread.start()
+    # L1 powers off by itself (-no-reboot, panic=-1); past the timeout,
+    # QEMUMachine kills it.
     try:
-        proc.wait(timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+        machine.wait(timeout)
+    except qemu.machine_library().machine.AbnormalShutdown:
+        pass
     thread.join(10)
+    rc_file = job / "rc"
     if rc_file.exists():
         state["rc"] = int(rc_file.read_text())
     if state["rc"] is None:
         tail = "\n".join("  | " + line for line in state["tail"])
         raise XenbedError("the KVM host VM did not finish "
-                          f"(QEMU status {proc.returncode}):\n{tail}")
+                          f"(QEMU status {machine.exitcode()}):\n{tail}")
     return state["rc"]

@@ -287,6 +287,28 @@ def machine(argv, log_dir, name, wrapper=(), qmp_timeout=60):
         qmp_timer=qmp_timeout)
 
 
+def follow(path, running):
+    """The lines (bytes) of the file at `path` as a process that is
+    running() writes them, such as a QEMUMachine's log; ends once it has
+    exited and every line is read."""
+    partial = b""
+    with open(path, "rb") as stream:
+        while True:
+            alive = running()
+            chunk = stream.readline()
+            if chunk.endswith(b"\n"):
+                yield partial + chunk
+                partial = b""
+            elif chunk:
+                partial += chunk
+            elif not alive:
+                if partial:
+                    yield partial
+                return
+            else:
+                time.sleep(0.005)
+
+
 def qmp_connect(socket):
     """A connected qemu.qmp.legacy client for QEMU's QMP `socket`."""
     qmp = qmp_library().legacy.QEMUMonitorProtocol(str(socket))

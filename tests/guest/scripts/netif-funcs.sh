@@ -55,10 +55,10 @@ flows() {
         uniq -c | tr -s ' ' | tr '\n' ';')"
     rm -f /tmp/dl-* /tmp/ul-*
 }
-# device_stats PREFIX: the backend's per-queue counters.
+# device_stats PREFIX: the backend's per-queue counters, query-xen-net's
+# reply for the device as one line of JSON.
 device_stats() {
-    wget -q -O - $url/stats |
-        sed "s/^queue \([0-9]*\): /XENBED-RESULT ${1}qstat\1 /"
+    echo "XENBED-RESULT ${1}xen-net $(wget -q -O - $url/stats)"
 }
 wget -q -O /tmp/blob $url/blob
 echo "XENBED-RESULT blob-sha256 $(sha256sum < /tmp/blob | cut -d' ' -f1)"
