@@ -1,9 +1,9 @@
 """The xen-evtchn migration stream with the FIFO ABI (issue 4).
 
-No Xen guest can be migrated yet (upstream marks xen_xenstore
-unmigratable until the PV backends migrate), so these check the stream's
-layout as QEMU describes it (-dump-vmstate): the main section is what
-QEMU 10.0.13 sends, and the FIFO state is in a subsection of its own.
+The guest tests migrate Xen guests (test_migration_* in tests/guest);
+these check the stream's layout as QEMU describes it (-dump-vmstate): the
+main section is what QEMU 10.0.13 sends, and the FIFO state is in a
+subsection of its own.
 """
 
 import json
