@@ -90,7 +90,11 @@ def irqs(res, prefix=""):
 def queue_stats(res, prefix=""):
     """{queue: XenNetQueueInfo} from query-xen-net, as the guest fetched
     it."""
-    info = json.loads(res.result(f"{prefix}xen-net"))
+    text = res.result(f"{prefix}xen-net")
+    try:
+        info = json.loads(text)
+    except ValueError:
+        raise AssertionError(f"GET /stats: {text}") from None
     assert info["connected"], info
     return {queue["index"]: queue for queue in info["queues"]}
 

@@ -346,6 +346,34 @@ static void test_vcpu_info_in_rom(void)
     xen_qtest_end(x);
 }
 
+/*
+ * A vcpu_info the guest makes read-only after registering it (the PAM)
+ * leaves the vCPU without one on a migration's destination, which is
+ * not written there and loads the rest.  Before, the load failed.
+ */
+static void test_vcpu_info_made_read_only(void)
+{
+    XenQTest *x = xen_qtest_start(1, NULL);
+    g_autofree char *dir = g_dir_make_tmp("xen-vcpu-info-XXXXXX", NULL);
+    g_autofree char *state = g_build_filename(dir, "state", NULL);
+    g_autofree char *args = xen_qtest_args("pc", 1, NULL, NULL);
+    uint8_t before[64], after[64];
+
+    set_bios_segment_pam(x, PAM_READ_WRITE);
+    g_assert_cmpint(register_vcpu_info(x, PAM_SEGMENT), ==, 0);
+    set_bios_segment_pam(x, PAM_READ_ONLY);
+    qtest_memread(x->qts, PAM_SEGMENT, before, sizeof(before));
+
+    x->qts = xen_qtest_migrate_to_file(x->qts, state, args);
+    g_assert_cmpint(xen_hypercall(x, 0, XEN_HC_XEN_VERSION, XENVER_version,
+                                  0, 0), ==, 0x4000a);
+    qtest_memread(x->qts, PAM_SEGMENT, after, sizeof(after));
+    g_assert_cmpmem(after, sizeof(after), before, sizeof(before));
+    xen_qtest_end(x);
+    unlink(state);
+    rmdir(dir);
+}
+
 static void test_malformed_lines(void)
 {
     XenQTest *x = xen_qtest_start(2, NULL);
@@ -390,6 +418,8 @@ int main(int argc, char **argv)
     qtest_add_func("/xen/hypercall/vcpu-areas-in-rom",
                    test_vcpu_areas_in_rom);
     qtest_add_func("/xen/hypercall/vcpu-info-in-rom", test_vcpu_info_in_rom);
+    qtest_add_func("/xen/hypercall/vcpu-info-made-read-only",
+                   test_vcpu_info_made_read_only);
 
     return g_test_run();
 }

@@ -212,8 +212,9 @@ def blobcgi_argv(*args):
 
 def guestfwd_cmd(argv):
     """slirp's guestfwd=...-cmd: (it splits the command as a shell would,
-    then runs it without one)."""
-    return " ".join(map(shlex.quote, argv))
+    then runs it without one), with commas doubled for QEMU's option
+    parser."""
+    return " ".join(map(shlex.quote, argv)).replace(",", ",,")
 
 
 @contextmanager
@@ -278,13 +279,20 @@ def switch_network(blob_size, device, gate=None):
                               f"{err.exitcode}): {err.output}") from None
         try:
             # The stream netdev listens asynchronously: QMP may come first.
-            qemu.wait_for_socket(sock, None, 30 * nested.timeout_scale(),
-                                 "the switch QEMU")
+            try:
+                qemu.wait_for_socket(sock, switch.is_running,
+                                     30 * nested.timeout_scale(),
+                                     "the switch QEMU")
+            except XenbedError as err:
+                switch.kill()
+                raise XenbedError(f"{err}: {switch.get_log()}") from None
             yield sha, [("-netdev", f"stream,id=net0,server=off,"
                                     f"addr.type=unix,addr.path={sock}"),
                         ("-device", device)]
         finally:
-            switch.shutdown()
+            # Not a graceful quit: a switch that died must not hide the
+            # test's own error.
+            switch.kill()
 
 
 TAP_NETNS_PREFIX = "xenbed-tap-"
@@ -651,7 +659,7 @@ def script(name, **variables):
 def shell_function(name, body):
     """Guest shell defining function `name` that runs `body` (shell), for
     scripts that take a step as a function."""
-    return f"{name}() {{\n{body or ':'}\n}}\n"
+    return f"{name}() {{\n{body}\n:\n}}\n"
 
 
 # Guest-side shell shared by tests and `xenbed run`.

@@ -316,12 +316,12 @@ def qmp_connect(socket):
     return qmp
 
 
-def wait_for_socket(socket, process=None, seconds=30, what="QEMU"):
-    """Wait until `process` (if given, still running) has created the Unix
-    `socket`; XenbedError with `what` and the reason otherwise."""
+def wait_for_socket(socket, running=None, seconds=30, what="QEMU"):
+    """Wait until the Unix `socket` exists, while running() (if given) is
+    true; XenbedError with `what` and the reason otherwise."""
     deadline = time.monotonic() + seconds
     while not Path(socket).exists():
-        if process is not None and process.poll() is not None:
+        if running is not None and not running():
             raise XenbedError(f"{what} exited before it created {socket}")
         if time.monotonic() > deadline:
             raise XenbedError(f"{what} did not create {socket} in "
