@@ -225,18 +225,9 @@ def test_rebind_with_other_queue_count(debian_kernel, xen_accel,
                                        qemu_binary):
     """Unbind netfront, change its max_queues, bind again: the backend
     reconnects with the new queue count and traffic flows."""
-    res, sha = boot_netif(debian_kernel, xen_accel, """
-netif_facts ""
-flows "" 4
-dev=$(basename $(readlink /sys/class/net/$nic/device))
-echo "XENBED-RESULT xenbus-dev $dev"
-echo $dev > /sys/bus/xen/drivers/vif/unbind
-echo 2 > /sys/module/xen_netfront/parameters/max_queues
-vif_bind $dev
-netif_facts "re-"
-flows "re-" 8
-device_stats "re-"
-""", device=",max-queues=4", name="test-netif-rebind")
+    res, sha = boot_netif(debian_kernel, xen_accel,
+                          guest.script("rebind-two-queues.sh"),
+                          device=",max-queues=4", name="test-netif-rebind")
     assert res.result("fe:multi-queue-num-queues") == "4"
     assert res.result("txq") == "4"
     assert_flows(res, sha, 4)
@@ -480,28 +471,7 @@ device_stats ""
 # its own, each end serving the same blob with tcpbench (sendfile).  The
 # other end fetches it with busybox wget, so each direction goes out of one
 # device and into the other.  /proc/net/dev gives each end's counters.
-TWO_NICS = guest.TWO_NICS_SETUP + """
-head -c 4194304 /dev/urandom > /tmp/blob
-echo "XENBED-RESULT blob-sha256 $(sha256sum < /tmp/blob | cut -d' ' -f1)"
-tcpbench serve 80 /tmp/blob &
-nsenter -t $ns -n tcpbench serve 80 /tmp/blob &
-until tcpbench get 10.9.0.2 80 /ready > /dev/null 2>&1 &&
-      nsenter -t $ns -n tcpbench get 10.9.0.1 80 /ready > /dev/null 2>&1
-do sleep 0.2; done
-# counters TAG: rx bytes, rx packets, tx bytes, tx packets of each end.
-counters() {
-    echo "XENBED-RESULT $1-a $(awk -v n="$a:" '$1 == n { print $2, $3, $10, $11 }' /proc/net/dev)"
-    echo "XENBED-RESULT $1-b $(nsenter -t $ns -n awk -v n="$b:" '$1 == n { print $2, $3, $10, $11 }' /proc/net/dev)"
-}
-counters before-b2a
-wget -q -O /tmp/b2a http://10.9.0.2/blob
-counters after-b2a
-nsenter -t $ns -n wget -q -O /tmp/a2b http://10.9.0.1/blob
-counters after-a2b
-for f in b2a a2b; do
-    echo "XENBED-RESULT sha-$f $(sha256sum < /tmp/$f | cut -d' ' -f1)"
-done
-"""
+TWO_NICS = guest.TWO_NICS_SETUP + guest.script("two-nics-traffic.sh")
 
 
 def per_packet(res, before, after, end):

@@ -110,12 +110,8 @@ def test_q35_machine(debian_kernel, xen_accel, qemu_binary):
 def test_xenstore_read_from_guest(debian_kernel, xen_accel, qemu_binary):
     """The guest reads its own domid and its vif's backend from xenstore."""
     res, sha = boot_xen(
-        debian_kernel, xen_accel, """
-xs domid device/vif/0/backend device/vif/0/state | tr '=' ' ' |
-    sed 's/^/XENBED-RESULT xs:/'
-backend=$(xs device/vif/0/backend | cut -d= -f2)
-xs $backend/state $backend/frontend | sed "s|^$backend/|XENBED-RESULT xs:backend/|; s/=/ /"
-""", programs=["xs"], extra=["-xen-domid", "7"], name="test-xen-xs")
+        debian_kernel, xen_accel, guest.script("xenstore-read.sh"),
+        programs=["xs"], extra=["-xen-domid", "7"], name="test-xen-xs")
     assert_xen_guest(res, debian_kernel, "0x4000a")
     assert res.result("xs:domid") == "7"
     backend = res.result("xs:device/vif/0/backend")
@@ -340,11 +336,7 @@ def test_hypercall_page_msr(debian_kernel, xen_accel, qemu_binary,
 def nic_irqs(when):
     """Guest shell: the virtio NIC's interrupts as the guest counts them,
     "XENBED-RESULT irq-<when>-<name> <IRQ>: <per CPU> <chip> <type> <name>"."""
-    return f"""
-grep virtio0 /proc/interrupts | while read line; do
-    echo "XENBED-RESULT irq-{when}-${{line##* }} $line"
-done
-"""
+    return guest.script("nic-irqs.sh", when=when)
 
 
 def irq_count(res, when, name):

@@ -188,20 +188,8 @@ STEPS = {s.name: s for s in [
          'echo "XENBED-RESULT nproc $(nproc)"\n', _check_boot),
     Step("xenstore", "xenstore reads through /dev/xen/xenbus: domid, the "
          "vif's backend, which reaches Connected; time per read",
-         lambda o: f"""
-xs {XS_KEYS} | sed 's/^/XENBED-RESULT xs:/; s/=/ /'
-backend=$(xs device/vif/0/backend | cut -d= -f2)
-n=0
-until [ "$(xs $backend/state | cut -d= -f2)" = 4 ] || [ $n -ge 100 ]; do
-    sleep 0.1; n=$((n + 1))
-done
-echo "XENBED-RESULT backend-state $(xs $backend/state | cut -d= -f2)"
-start=$(cut -d' ' -f1 /proc/uptime)
-xs $(for i in $(seq 200); do echo domid; done) > /dev/null
-end=$(cut -d' ' -f1 /proc/uptime)
-echo "XENBED-RESULT reads 200"
-echo "XENBED-RESULT read-seconds $(awk "BEGIN {{ print $end - $start }}")"
-""", _check_xenstore, programs=("xs",)),
+         lambda o: guest.script("job-xenstore.sh", keys=XS_KEYS),
+         _check_xenstore, programs=("xs",)),
     Step("netfront-1q", "netfront bound again with one queue downloads "
          "8 MiB from the host, sha256 checked", lambda o: """
 queues 1
