@@ -58,3 +58,21 @@ def test_xen_version_on_unsupported_machine_is_refused(qemu_binary):
     assert proc.returncode != 0
     assert "only available with the pc and q35 machines" in proc.stdout, \
         proc.stdout
+
+
+def test_launch_names_a_qemu_that_did_not_start(qemu_binary, tmp_path):
+    """qemu.launch() turns QEMUMachine's launch failure into an error
+    that says which QEMU it was, its exit code and what it printed."""
+    vm = qemu.machine([qemu_binary, "-M", "none", "-nodefaults",
+                       "-netdev", "no-such-backend,id=n0"],
+                      log_dir=tmp_path, name="bad")
+    try:
+        qemu.launch(vm, "the test's QEMU")
+    except qemu.LaunchError as err:
+        message, exitcode = str(err), err.exitcode
+    else:
+        vm.shutdown()
+        raise AssertionError("a QEMU with a bad -netdev started")
+    assert exitcode == 1, message
+    assert message.startswith("the test's QEMU did not start (exit code 1)")
+    assert "no-such-backend" in message, message

@@ -7,7 +7,7 @@ import threading
 import time
 from pathlib import Path
 
-from . import guest, kernel, nested
+from . import guest, kernel, nested, qemu
 from .common import XenbedError, log
 
 XEN_VERSION = "0x4000a"
@@ -38,6 +38,10 @@ def add_arguments(p):
                    help="net: parallel TCP flows each way")
     p.add_argument("--mib", type=int, default=64,
                    help="net: MiB per flow each way")
+    p.add_argument("--qemu", metavar="BINARY",
+                   help="measure this qemu-system-x86_64 instead of the "
+                   "checkout's (another tree's build, for before/after "
+                   "figures with the same harness and guest programs)")
 
 
 # Event channel modes a Xen HVM guest can run with: (name, -accel options,
@@ -332,5 +336,11 @@ def bench_evtchn(args):
 
 
 def main(args):
+    if args.qemu:
+        binary = Path(args.qemu).resolve()
+        if not (binary.is_file() and os.access(binary, os.X_OK)):
+            raise XenbedError(f"--qemu {args.qemu}: not an executable file")
+        qemu.BINARY = binary
+    log(f"QEMU: {qemu.BINARY}")
     return {"boot": bench_boot, "clock": bench_clock, "net": bench_net,
             "evtchn": bench_evtchn}[args.what](args)

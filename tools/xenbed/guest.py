@@ -272,11 +272,7 @@ def switch_network(blob_size, device, gate=None):
                 "-netdev", "hubport,id=hub-slirp,hubid=0,netdev=slirp",
                 "-netdev", "hubport,id=hub-guest,hubid=0,netdev=guest"]
         switch = qemu.machine(argv, log_dir=blob.parent, name="switch")
-        try:
-            switch.launch()
-        except qemu.machine_library().machine.VMLaunchFailure as err:
-            raise XenbedError("the switch QEMU did not start (exit code "
-                              f"{err.exitcode}): {err.output}") from None
+        qemu.launch(switch, "the switch QEMU")
         try:
             # The stream netdev listens asynchronously: QMP may come first.
             try:
@@ -475,9 +471,9 @@ class _Qemu:
         self.exitcode = None
         log_path = Path(tmp) / f"{name}.log"
         try:
-            self.machine.launch()
-        except qemu.machine_library().machine.VMLaunchFailure as err:
-            for line in (err.output or "").splitlines():
+            qemu.launch(self.machine)
+        except qemu.LaunchError as err:
+            for line in err.output.splitlines():
                 console.append(line)
             raise GuestError(f"QEMU did not start (exit code {err.exitcode})",
                              console) from None

@@ -164,11 +164,7 @@ def _run_l1(argv, timeout, echo, job):
     of the command run inside."""
     machine = qemu.machine(argv, log_dir=job, name="l1")
     state = {"rc": None, "ready": False, "tail": []}
-    try:
-        machine.launch()
-    except qemu.machine_library().machine.VMLaunchFailure as err:
-        raise XenbedError("the KVM host VM's QEMU did not start (exit code "
-                          f"{err.exitcode}): {err.output}") from None
+    qemu.launch(machine, "the KVM host VM's QEMU")
 
     def reader():
         for raw in qemu.follow(job / "l1.log", machine.is_running):

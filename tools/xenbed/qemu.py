@@ -287,6 +287,24 @@ def machine(argv, log_dir, name, wrapper=(), qmp_timeout=60):
         qmp_timer=qmp_timeout)
 
 
+class LaunchError(XenbedError):
+    """A QEMU that exited before QMP came up; output is its log."""
+
+    def __init__(self, what, exitcode, output):
+        super().__init__(f"{what} did not start (exit code {exitcode}): "
+                         f"{output}")
+        self.exitcode, self.output = exitcode, output or ""
+
+
+def launch(machine, what="QEMU"):
+    """machine.launch(), with a QEMU that fails to start reported as a
+    LaunchError naming `what`."""
+    try:
+        machine.launch()
+    except machine_library().machine.VMLaunchFailure as err:
+        raise LaunchError(what, err.exitcode, err.output) from None
+
+
 def follow(path, running):
     """The lines (bytes) of the file at `path` as a process that is
     running() writes them, such as a QEMUMachine's log; ends once it has
