@@ -335,12 +335,31 @@ def bench_evtchn(args):
     return 0
 
 
+def use_qemu(args):
+    """--qemu: check the binary before anything is built or booted, and
+    pass it on as an absolute path (a KVM host VM runs the command again
+    from the checkout, seeing the host's files but its own /tmp)."""
+    binary = Path(args.qemu).resolve()
+    if not (binary.is_file() and os.access(binary, os.X_OK)):
+        where = " in the KVM host VM" if nested.inside() else ""
+        raise XenbedError(f"--qemu {args.qemu}: not an executable "
+                          f"file{where}")
+    args.qemu = str(binary)
+    argv, skip = [], False
+    for arg in args.argv:
+        if skip:
+            skip = False
+        elif arg == "--qemu":
+            skip = True
+        elif not arg.startswith("--qemu="):
+            argv.append(arg)
+    args.argv = argv + [f"--qemu={binary}"]
+    qemu.BINARY = binary
+
+
 def main(args):
     if args.qemu:
-        binary = Path(args.qemu).resolve()
-        if not (binary.is_file() and os.access(binary, os.X_OK)):
-            raise XenbedError(f"--qemu {args.qemu}: not an executable file")
-        qemu.BINARY = binary
+        use_qemu(args)
     log(f"QEMU: {qemu.BINARY}")
     return {"boot": bench_boot, "clock": bench_clock, "net": bench_net,
             "evtchn": bench_evtchn}[args.what](args)

@@ -60,6 +60,8 @@ def cmd_test(args):
 
 def cmd_bench(args):
     from . import bench
+    if args.qemu:
+        bench.use_qemu(args)
     return run_guest_command(args, bench.main)
 
 

@@ -74,7 +74,8 @@ def accelerator(choice="auto"):
 
 def kvm_probe():
     """Boot the default kernel to init under KVM once per QEMU binary."""
-    stamp = BUILD / "stamps" / "kvm-probe"
+    binary_id = hashlib.sha256(str(qemu.BINARY).encode()).hexdigest()[:12]
+    stamp = BUILD / "stamps" / f"kvm-probe-{binary_id}"
     key = f"{os.uname().release}:{qemu.BINARY.stat().st_mtime_ns}"
     cached = read_stamp(stamp)
     if cached and cached.startswith(key + "="):
