@@ -40,3 +40,12 @@ def test_qemu_option_refuses_what_cannot_run(tmp_path):
         args = bench_args(["bench", "net", "--qemu", str(path)])
         with pytest.raises(XenbedError, match="not an executable file"):
             bench.use_qemu(args)
+
+
+def test_only_names_the_labels_when_none_matches():
+    """bench net --only refuses a text no configuration has, before it
+    boots anything, and lists the labels there are."""
+    args = bench_args(["bench", "net", "--only", "no such NIC"])
+    with pytest.raises(XenbedError) as err:
+        bench.bench_net(args)
+    assert "two NICs, xen-net full, 4 queues" in str(err.value), err.value

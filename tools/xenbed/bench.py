@@ -38,6 +38,10 @@ def add_arguments(p):
                    help="net: parallel TCP flows each way")
     p.add_argument("--mib", type=int, default=64,
                    help="net: MiB per flow each way")
+    p.add_argument("--only", metavar="TEXT", action="append",
+                   help="net: run only the configurations whose label (as "
+                   "printed, e.g. 'two NICs, xen-net full, 4 queues') "
+                   "contains TEXT; repeatable.  No ratios are printed then")
     p.add_argument("--qemu", metavar="BINARY",
                    help="measure this qemu-system-x86_64 instead of the "
                    "checkout's (another tree's build, for before/after "
@@ -211,10 +215,16 @@ def bench_net_one(kern, accel, device, modules, args, smp, wire):
 
 
 def print_net_table(title, columns, rows):
-    base_in, base_out = rows[0][1], rows[0][2]
-    up_in, up_out = rows[1][1], rows[1][2]
     print()
     print(title)
+    if [row[0] for row in rows] != [c[0] for c in NET_CONFIGS]:
+        # --only: no baselines to compare with
+        for name, rate_in, rate_out in rows:
+            print(f"  {name:<24} {columns[0]} {rate_in:.1f}, "
+                  f"{columns[1]} {rate_out:.1f}")
+        return
+    base_in, base_out = rows[0][1], rows[0][2]
+    up_in, up_out = rows[1][1], rows[1][2]
     print(f"  {'configuration':<24} {columns[0]:>12} {columns[1]:>12}"
           f"   {'vs virtio':>15}   {'vs upstream-like':>16}")
     for name, rate_in, rate_out in rows:
@@ -224,6 +234,13 @@ def print_net_table(title, columns, rows):
 
 
 def bench_net(args):
+    labels = [f"{path}, {name}" for path in ("slirp", "two NICs")
+              for name, _, _ in NET_CONFIGS]
+    if args.only and not any(text in label for label in labels
+                             for text in args.only):
+        raise XenbedError(f"bench net --only {' --only '.join(args.only)}: "
+                          "no configuration has that in its label: "
+                          f"{'; '.join(labels)}")
     kern = kernel.resolve(args.kernel)
     accel = guest.accelerator(args.accel)
     smp = args.smp if args.smp != 2 else 4
@@ -233,18 +250,22 @@ def bench_net(args):
     for wire in (False, True):
         rows = tables.setdefault(wire, [])
         for name, device, modules in NET_CONFIGS:
+            label = f"{'two NICs' if wire else 'slirp'}, {name}"
+            if args.only and not any(text in label for text in args.only):
+                continue
             rate_in, rate_out = bench_net_one(kern, accel, device, modules,
                                               args, smp, wire)
-            log(f"{'two NICs' if wire else 'slirp'}, {name}: "
-                f"{rate_in:.1f} / {rate_out:.1f} MB/s")
+            log(f"{label}: {rate_in:.1f} / {rate_out:.1f} MB/s")
             rows.append((name, rate_in, rate_out))
     head = (f"{kern.label}, {accel.upper()}, {smp} vCPUs, {args.flows} "
             f"parallel TCP flows each way, {args.mib} MiB each, MB/s")
-    print_net_table(f"xenbed bench net through slirp (127.0.0.1): {head}",
-                    ("host->guest", "guest->host"), tables[False])
-    print_net_table("xenbed bench net between two NICs of the guest on one "
-                    f"QEMU hub: {head}", ("NIC2->NIC1", "NIC1->NIC2"),
-                    tables[True])
+    if tables[False]:
+        print_net_table(f"xenbed bench net through slirp (127.0.0.1): {head}",
+                        ("host->guest", "guest->host"), tables[False])
+    if tables[True]:
+        print_net_table("xenbed bench net between two NICs of the guest on "
+                        f"one QEMU hub: {head}", ("NIC2->NIC1", "NIC1->NIC2"),
+                        tables[True])
     print("  goals: full features >= 1.0x virtio-net and >= 2x upstream-like")
     return 0
 
